@@ -1,0 +1,49 @@
+# Tablée: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := board:create_app()
+
+.PHONY: run test install dev translations db demo lint bench screenshots run-cluster clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.dev-installed
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -d translations -f
+
+db: install
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask demo
+
+run: translations demo
+	$(BIN)/python wsgi.py
+
+test: dev translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: dev
+	$(BIN)/ruff check board tests bench wsgi.py
+
+# Extract new UI text into the catalogues (then translate translations/en).
+catalogues: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location --omit-header
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

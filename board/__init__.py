@@ -1,0 +1,121 @@
+"""Tablée: a realtime idea board for civic hackathons."""
+
+import os
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_socketio import SocketIO
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+LANGUAGES = ("fr", "en")
+
+
+class Base(DeclarativeBase):
+    # Named constraints let migrations alter them later, SQLite's batch mode included.
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+
+
+# expire_on_commit=False: after a write we render what we just saved; reloading it
+# with a SELECT per object would double the queries on the hottest path.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+migrate = Migrate()
+socketio = SocketIO()
+babel = Babel()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
+
+
+def select_locale():
+    lang = session.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    return request.accept_languages.best_match(LANGUAGES, default="fr") if request else "fr"
+
+
+def create_app(test_config=None):
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_mapping(
+        SECRET_KEY=DEFAULT_SECRET,
+        ENV_NAME="development",
+        SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "tablee.sqlite"),
+        SOCKETIO_MESSAGE_QUEUE=None,
+        ASSETS_CDN=True,
+        BABEL_DEFAULT_LOCALE="fr",
+        BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "..", "translations"),
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 7,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_JOIN="20 per minute",
+        ORGANIZER_LINK_MAX_AGE=12 * 3600,
+    )
+    app.config.from_prefixed_env("TABLEE")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    production = app.config["ENV_NAME"] == "production"
+    if production and app.config["SECRET_KEY"] == DEFAULT_SECRET:
+        raise RuntimeError("TABLEE_SECRET_KEY must be set to a long random value in production.")
+    app.config.setdefault("SESSION_COOKIE_SECURE", production)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"),
+                     render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode="gevent",
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        # Tablets sleep and wake: a short ping notices a dead link in seconds.
+        ping_interval=10,
+        ping_timeout=10,
+    )
+
+    from . import cli, notes, organizer, plenary, realtime, tables, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    realtime.init_app(app)
+    app.register_blueprint(tables.bp)
+    app.register_blueprint(notes.bp)
+    app.register_blueprint(organizer.bp)
+    app.register_blueprint(plenary.bp)
+    return app
+
+
+@sa_event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # WAL lets the plenary read while a table writes; the busy timeout makes a
+    # writer wait for the lock instead of failing under a burst of posts.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

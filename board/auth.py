@@ -1,0 +1,78 @@
+"""Who is asking: a participant at a table (signed session cookie), an organizer, or nobody.
+
+Every write checks here, per request and per socket event; the pages only hide what
+a person may not do, they never decide it.
+"""
+
+from functools import wraps
+
+from flask import abort, g, redirect, request, session, url_for
+
+from . import db
+from .models import Event, Note, Organizer, Participant
+
+
+def current_participant() -> Participant | None:
+    if "participant" not in g:
+        pid = session.get("participant_id")
+        g.participant = db.session.get(Participant, pid) if pid else None
+    return g.participant
+
+
+def current_organizer() -> Organizer | None:
+    if "organizer" not in g:
+        oid = session.get("organizer_id")
+        g.organizer = db.session.get(Organizer, oid) if oid else None
+    return g.organizer
+
+
+def sign_in_participant(participant: Participant) -> None:
+    session.permanent = True
+    session["participant_id"] = participant.id
+    g.participant = participant
+
+
+def sign_in_organizer(organizer: Organizer) -> None:
+    session.permanent = True
+    session["organizer_id"] = organizer.id
+    g.organizer = organizer
+
+
+def participant_required(view):
+    """The view needs someone seated at a table; others are sent to the join page."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_participant() is None:
+            if request.headers.get("HX-Request"):
+                abort(401)
+            return redirect(url_for("tables.index"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def organizer_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_organizer() is None:
+            if request.headers.get("HX-Request"):
+                abort(401)
+            return redirect(url_for("organizer.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def can_edit_note(participant: Participant | None, note: Note) -> bool:
+    """Authors edit their own notes; the captain edits any note of the table."""
+    if participant is None or participant.table_id != note.table_id:
+        return False
+    return participant.is_captain or note.participant_id == participant.id
+
+
+def can_watch_event(event: Event, token: str | None) -> bool:
+    """The plenary token reads one event; a signed-in organizer reads them all."""
+    if token is not None:
+        return token == event.plenary_token
+    return current_organizer() is not None

@@ -1,0 +1,78 @@
+"""`flask` commands: organizers, the demo event, serving."""
+
+import secrets
+
+import click
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from . import db, demo, services
+from .models import Organizer
+
+
+def init_app(app):
+    app.cli.add_command(organizer_cli)
+    app.cli.add_command(demo_cli)
+
+
+@click.group("organizer", help="Organizer accounts.")
+def organizer_cli():
+    pass
+
+
+@organizer_cli.command("create")
+@click.argument("username")
+@click.password_option(envvar="TABLEE_ORGANIZER_PASSWORD")
+def create_organizer(username, password):
+    """Create an organizer, or set the password of an existing one."""
+    organizer = db.session.scalar(select(Organizer).where(Organizer.username == username))
+    if organizer is None:
+        organizer = Organizer(username=username)
+        db.session.add(organizer)
+    organizer.set_password(password)
+    db.session.commit()
+    click.echo(f"Organisateur « {username} » enregistré.")
+
+
+@organizer_cli.command("link")
+@click.argument("username")
+def organizer_link(username):
+    """Print a sign-in link for an organizer (valid 12 hours)."""
+    from .organizer import sign_in_link
+
+    organizer = db.session.scalar(select(Organizer).where(Organizer.username == username))
+    if organizer is None:
+        raise click.ClickException(f"Aucun organisateur « {username} ».")
+    with current_app.test_request_context(base_url=_base_url()):
+        click.echo(sign_in_link(organizer))
+
+
+def _base_url():
+    return current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
+
+
+@click.command("demo", help="Load the demo event (once) and print the links to open.")
+@click.option("--organizer", "username", default="organisateur", show_default=True)
+def demo_cli(username):
+    event, created = demo.load()
+    organizer = db.session.scalar(select(Organizer).where(Organizer.username == username))
+    if organizer is None:
+        password = secrets.token_urlsafe(9)
+        organizer = Organizer(username=username)
+        organizer.set_password(password)
+        db.session.add(organizer)
+        db.session.commit()
+        click.echo(f"Organisateur « {username} » créé, mot de passe : {password}")
+    services.forget_connections()
+    from .organizer import sign_in_link
+
+    with current_app.test_request_context(base_url=_base_url()):
+        first = event.tables[0]
+        click.echo("")
+        click.echo(("Événement de démonstration chargé : " if created else
+                    "Événement de démonstration déjà présent : ") + event.name)
+        click.echo(f"  Organisation : {sign_in_link(organizer)}")
+        click.echo(f"  Plénière     : {url_for('plenary.show', token=event.plenary_token, _external=True)}")
+        click.echo(f"  Table 1      : {url_for('tables.scan', code=first.join_code, _external=True)}"
+                   f"  (code {first.join_code}, capitaine {first.captain_code})")
+        click.echo("")

@@ -1,0 +1,146 @@
+"""The database: one event, its themes and tables, the people at them and what they make."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select, update
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import db
+
+# No 0/O, 1/I/L: codes are read off paper and typed on a tablet.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+CAPTAIN_CODE_LENGTH = 8
+
+PHASES = ("setup", "diagnostic", "axes", "consolidation", "drafting", "pitches", "selection",
+          "follow_up")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+class Organizer(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class Event(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    date: Mapped[date | None]
+    place: Mapped[str] = mapped_column(String(200), default="")
+    phase: Mapped[str] = mapped_column(String(20), default="diagnostic")
+    plenary_token: Mapped[str] = mapped_column(
+        String(64), unique=True, default=lambda: secrets.token_urlsafe(24))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    themes: Mapped[list[Theme]] = relationship(
+        back_populates="event", order_by="Theme.position", cascade="all, delete-orphan")
+    tables: Mapped[list[Table]] = relationship(
+        back_populates="event", order_by="Table.number", cascade="all, delete-orphan")
+
+
+class Theme(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    colour: Mapped[str] = mapped_column(String(7))
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="themes")
+
+
+class Table(db.Model):
+    __table_args__ = (UniqueConstraint("event_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(String(120), default="")
+    join_code: Mapped[str] = mapped_column(
+        String(16), unique=True, default=lambda: new_code(JOIN_CODE_LENGTH))
+    captain_code: Mapped[str] = mapped_column(
+        String(16), unique=True, default=lambda: new_code(CAPTAIN_CODE_LENGTH))
+    # Bumped by every change pushed to the table's tablets, in the same transaction:
+    # a tablet that sees a gap in it knows it missed a push and refetches.
+    seq: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="tables")
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="table", order_by="Participant.id")
+
+    @property
+    def label(self) -> str:
+        return self.name or f"Table {self.number}"
+
+    def bump_seq(self) -> int:
+        """Count one more change for this table's room, atomically, and return the new number."""
+        new = db.session.execute(
+            update(Table).where(Table.id == self.id).values(seq=Table.seq + 1)
+            .returning(Table.seq)
+        ).scalar_one()
+        set_committed_value(self, "seq", new)
+        return new
+
+
+class Participant(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    is_captain: Mapped[bool] = mapped_column(default=False)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    table: Mapped[Table] = relationship(back_populates="participants")
+
+
+class Connection(db.Model):
+    """One open socket of a tablet: who is at the table right now."""
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"), index=True)
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Note(db.Model):
+    """A diagnostic (constat) posted at a table."""
+
+    __table_args__ = (UniqueConstraint("participant_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"))
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+    table: Mapped[Table] = relationship()
+    author: Mapped[Participant | None] = relationship()
+    theme: Mapped[Theme] = relationship()
+
+
+def live_notes(table_id: int):
+    return (select(Note).where(Note.table_id == table_id, Note.deleted_at.is_(None))
+            .order_by(Note.id))

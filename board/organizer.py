@@ -1,0 +1,162 @@
+"""The organizer's console: sign in, set an event up, hand out codes and QR codes."""
+
+import segno
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from markupsafe import Markup
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from . import db, limiter, services
+from .auth import current_organizer, organizer_required, sign_in_organizer
+from .models import Event, Organizer, Table
+from .schemas import event_schema, login_schema
+
+bp = Blueprint("organizer", __name__, url_prefix="/organisation")
+
+DEFAULT_COLOURS = ("#1d70b8", "#b7410e", "#00703c", "#6f2c91", "#8a6d00", "#c2185b")
+
+
+def _link_serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="organizer-link")
+
+
+def sign_in_link(organizer: Organizer) -> str:
+    """A link that signs this organizer in, valid for ORGANIZER_LINK_MAX_AGE seconds."""
+    token = _link_serializer().dumps(organizer.id)
+    return url_for("organizer.link", token=token, _external=True)
+
+
+def _safe_next(target):
+    return target if target and target.startswith("/") and not target.startswith("//") else None
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    """Username and password (set with `flask organizer create`)."""
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            data = login_schema.load(values)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            organizer = db.session.scalar(
+                select(Organizer).where(Organizer.username == data["username"]))
+            if organizer is not None and organizer.check_password(data["password"]):
+                sign_in_organizer(organizer)
+                return redirect(_safe_next(request.args.get("next")) or url_for(".index"))
+            errors = {"password": [_("Identifiant ou mot de passe incorrect.")]}
+        values.pop("password", None)
+    status = 422 if errors else 200
+    return render_template("organizer/login.html", values=values, errors=errors), status
+
+
+@bp.get("/lien/<token>")
+def link(token):
+    """Sign in from a link printed by `make run` or `flask organizer link`."""
+    try:
+        organizer_id = _link_serializer().loads(
+            token, max_age=current_app.config["ORGANIZER_LINK_MAX_AGE"])
+    except BadSignature:
+        return render_template("organizer/login.html", values={}, errors={
+            "password": [_("Ce lien de connexion a expiré. Connectez-vous avec votre mot de "
+                           "passe.")]}), 400
+    organizer = db.session.get(Organizer, organizer_id)
+    if organizer is None:
+        abort(404)
+    sign_in_organizer(organizer)
+    return redirect(url_for(".index"))
+
+
+@bp.post("/deconnexion")
+def logout():
+    session.pop("organizer_id", None)
+    return redirect(url_for(".login"))
+
+
+@bp.get("/")
+@organizer_required
+def index():
+    """Every event, newest first."""
+    events = db.session.scalars(select(Event).order_by(Event.id.desc())).all()
+    return render_template("organizer/index.html", events=events)
+
+
+@bp.route("/evenements/nouveau", methods=["GET", "POST"])
+@organizer_required
+def create():
+    """A new event: name, date, place, themes with their colours, number of tables."""
+    if request.method == "GET":
+        return render_template("organizer/new.html", values=_blank_event(), errors={})
+    values = _event_form(request.form)
+    try:
+        event = services.create_event(event_schema.load(values))
+    except ValidationError as error:
+        return render_template("organizer/new.html", values=values, errors=error.messages), 422
+    return redirect(url_for(".show", event_id=event.id))
+
+
+def _blank_event():
+    return {"name": "", "date": "", "place": "", "table_count": "20",
+            "themes": [{"name": "", "colour": c} for c in DEFAULT_COLOURS[:3]]}
+
+
+def _event_form(form):
+    """The flat form (theme-0-name, theme-0-colour…) as the nested shape the schema loads."""
+    themes = []
+    for i in range(12):
+        name = form.get(f"theme-{i}-name", "")
+        colour = form.get(f"theme-{i}-colour", DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)])
+        if name.strip():
+            themes.append({"name": name, "colour": colour})
+    return {"name": form.get("name", ""), "date": form.get("date", ""),
+            "place": form.get("place", ""), "table_count": form.get("table_count", ""),
+            "themes": themes}
+
+
+def _event_or_404(event_id) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.get("/evenements/<int:event_id>")
+@organizer_required
+def show(event_id):
+    """The event's console: the plenary link, every table with its codes."""
+    event = _event_or_404(event_id)
+    return render_template("organizer/show.html", event=event)
+
+
+@bp.post("/evenements/<int:event_id>/tables/<int:table_id>/codes")
+@organizer_required
+def regenerate(event_id, table_id):
+    """New codes for one table (a sheet was lost or photographed)."""
+    table = db.session.get(Table, table_id)
+    if table is None or table.event_id != event_id:
+        abort(404)
+    services.regenerate_codes(table)
+    if request.headers.get("HX-Request"):
+        return render_template("organizer/_table_row.html", table=table)
+    return redirect(url_for(".show", event_id=event_id))
+
+
+@bp.get("/evenements/<int:event_id>/qr")
+@organizer_required
+def qr_sheet(event_id):
+    """One page per table to print: its QR code, its name and join code in large type."""
+    event = _event_or_404(event_id)
+    sheets = []
+    for table in event.tables:
+        url = url_for("tables.scan", code=table.join_code, _external=True)
+        svg = segno.make(url, error="m").svg_inline(scale=8, dark="#000", light="#fff",
+                                                    title=table.label, nl=False)
+        sheets.append({"table": table, "url": url, "svg": Markup(svg)})
+    return render_template("organizer/qr.html", event=event, sheets=sheets,
+                           grid=request.args.get("grille") == "1")

@@ -1,0 +1,49 @@
+"""The plenary screen: the whole room at projector size, read-only, behind its own token."""
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import func, select
+
+from . import db
+from .models import Connection, Event, Note, Participant, live_notes
+
+bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
+
+LATEST = 3
+
+
+def _event(token) -> Event:
+    event = db.session.scalar(select(Event).where(Event.plenary_token == token))
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.get("/<token>")
+def show(token):
+    """The live wall for the projector."""
+    event = _event(token)
+    return render_template("plenary/show.html", event=event, token=token,
+                           cards=[table_card(t) for t in event.tables])
+
+
+@bp.get("/<token>/mur")
+def region(token):
+    """The wall alone, refetched when the screen (re)connects."""
+    event = _event(token)
+    return render_template("plenary/_wall.html", event=event,
+                           cards=[table_card(t) for t in event.tables])
+
+
+def table_card(table) -> dict:
+    """What the plenary shows of one table: who is here, notes per theme, the latest notes."""
+    present = db.session.scalars(
+        select(Participant.name).join(Connection, Connection.participant_id == Participant.id)
+        .where(Connection.table_id == table.id).distinct().order_by(Participant.name)).all()
+    counts = dict(db.session.execute(
+        select(Note.theme_id, func.count()).where(Note.table_id == table.id,
+                                                  Note.deleted_at.is_(None))
+        .group_by(Note.theme_id)).all())
+    latest = db.session.scalars(
+        live_notes(table.id).order_by(None).order_by(Note.id.desc()).limit(LATEST)).all()
+    return {"table": table, "present": present, "counts": counts, "latest": latest,
+            "total": sum(counts.values())}

@@ -1,0 +1,89 @@
+"""The only module that joins rooms or emits.
+
+Rooms: ``table-<id>`` holds the tablets of one table; ``event-<id>`` holds the plenary
+screens and organizer consoles of one event. Writes arrive over HTTP; once saved, the
+view calls one helper here that pushes out-of-band htmx fragments, rendered once per
+room. Table pushes carry the table's sequence number: a tablet that sees a gap, or
+(re)connects behind, refetches its board with a plain GET.
+"""
+
+from flask import current_app, render_template, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_socketio import ConnectionRefusedError, emit, join_room
+from marshmallow import ValidationError
+
+from . import db, services, socketio
+from .auth import can_watch_event, current_participant
+from .models import Event, Table
+from .schemas import socket_auth_schema
+
+
+def init_app(app):
+    """Handlers are bound to the shared SocketIO object at import; nothing else to do."""
+
+
+def table_room(table_id: int) -> str:
+    return f"table-{table_id}"
+
+
+def event_room(event_id: int) -> str:
+    return f"event-{event_id}"
+
+
+def _room_locale():
+    # Pushes are rendered once for a whole room, so in the event's language, not the writer's.
+    return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def table_changed(table: Table, html: str = "") -> None:
+    """After a saved change at a table: push `html` to its tablets, its card to the plenary."""
+    socketio.emit("push", {"seq": table.seq, "html": html}, to=table_room(table.id))
+    _card_changed(table)
+
+
+@socketio.on("connect")
+def connect(auth):
+    """A page opens its socket and names the room it follows; we check it may.
+
+    Sent by every tablet, plenary screen and console; answered with ``hello`` carrying the
+    room's sequence number so the page knows whether it missed anything.
+    """
+    try:
+        wanted = socket_auth_schema.load(auth if isinstance(auth, dict) else {})
+    except ValidationError:
+        raise ConnectionRefusedError(_("Connexion refusée : page inconnue.")) from None
+    kind, _sep, ident = wanted["room"].partition("-")
+    if kind == "table":
+        me = current_participant()
+        if me is None or me.table_id != int(ident):
+            raise ConnectionRefusedError(_("Connexion refusée : vous n'êtes pas à cette table."))
+        join_room(table_room(me.table_id))
+        services.open_connection(request.sid, me)
+        emit("hello", {"seq": me.table.seq})
+        _card_changed(me.table)
+    else:
+        event = db.session.get(Event, int(ident))
+        if event is None or not can_watch_event(event, wanted["token"]):
+            raise ConnectionRefusedError(_("Connexion refusée : lien d'écran non valide."))
+        join_room(event_room(event.id))
+        emit("hello", {})
+
+
+@socketio.on("disconnect")
+def disconnect(reason=None):
+    """A socket closed: if it was a tablet, the plenary's list of who is here changes."""
+    connection = services.close_connection(request.sid)
+    if connection is not None:
+        table = db.session.get(Table, connection.table_id)
+        if table is not None:
+            _card_changed(table)
+
+
+def _card_changed(table: Table) -> None:
+    """Re-render the table's card once for the event's room (plenary screens, consoles)."""
+    from .plenary import table_card
+
+    with _room_locale():
+        card = render_template("plenary/_table.html", oob=True, card=table_card(table))
+    socketio.emit("push", {"html": card}, to=event_room(table.event_id))

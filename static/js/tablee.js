@@ -1,0 +1,90 @@
+// The glue between Socket.IO and htmx: pushes are out-of-band fragments handed to
+// htmx.swap; a (re)connection or a gap in a table's sequence refetches the board.
+(function () {
+  "use strict";
+  var body = document.body;
+  var room = body.dataset.room;
+  if (!room || !window.io || !window.htmx) return;
+
+  var lastSeq = seqOnPage();
+  var connection = document.getElementById("connection");
+  var refetching = null;
+
+  // My own notes show their edit buttons: one CSS rule, whatever pushes arrive later.
+  if (body.dataset.me) {
+    var sheet = document.styleSheets[0];
+    sheet.insertRule('[data-author="' + CSS.escape(body.dataset.me) + '"] .owner-only { display: flex; }',
+                     sheet.cssRules.length);
+  }
+
+  function seqOnPage() {
+    var region = document.querySelector("[data-seq]");
+    return region ? Number(region.dataset.seq) : null;
+  }
+
+  function setState(state, label) {
+    if (!connection) return;
+    connection.dataset.state = state;
+    connection.textContent = label;
+  }
+
+  // Replace the board with the server's current state, keeping any note being edited.
+  function refetch() {
+    if (refetching) return refetching;
+    refetching = fetch(body.dataset.region, {headers: {"HX-Request": "true"}, credentials: "same-origin"})
+      .then(function (response) {
+        if (response.status === 401) { window.location.reload(); return; }
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (html) {
+        if (html === undefined) return;
+        var editing = Array.prototype.slice.call(document.querySelectorAll("#board [data-editing]"));
+        var active = document.activeElement;
+        htmx.swap("#board", html, {swapStyle: "outerHTML"});
+        editing.forEach(function (form) {
+          var fresh = document.getElementById(form.id);
+          if (fresh) fresh.replaceWith(form);
+        });
+        if (active && document.contains(active)) active.focus();
+        lastSeq = seqOnPage();
+        body.dispatchEvent(new CustomEvent("tablee:refetched"));
+      })
+      .catch(function () { /* still offline: the next connect tries again */ })
+      .finally(function () { refetching = null; });
+    return refetching;
+  }
+
+  var socket = io({
+    auth: {room: room, token: body.dataset.token || null},
+    transports: ["websocket", "polling"],
+    tryAllTransports: true
+  });
+
+  socket.on("connect", function () { setState("online", body.dataset.online || "en ligne"); });
+  socket.on("disconnect", function () { setState("offline", body.dataset.offline || "reconnexion…"); });
+  socket.on("connect_error", function () { setState("offline", body.dataset.offline || "reconnexion…"); });
+
+  // Sent by the server on every (re)connection: catch up if anything happened meanwhile.
+  socket.on("hello", function (msg) {
+    if (msg.seq === undefined || msg.seq !== lastSeq) refetch();
+  });
+
+  socket.on("push", function (msg) {
+    if (msg.seq !== undefined) {
+      if (lastSeq !== null && msg.seq <= lastSeq) return;  // already shown
+      if (lastSeq === null || msg.seq !== lastSeq + 1) { refetch(); return; }  // missed one
+      lastSeq = msg.seq;
+    }
+    htmx.swap(body, msg.html, {swapStyle: "none"});
+    var region = document.querySelector("[data-seq]");
+    if (region && msg.seq !== undefined) region.dataset.seq = msg.seq;
+  });
+
+  // A push never replaces what someone is typing in: an open edit form stays put.
+  body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    if (event.detail.target.hasAttribute("data-editing")) event.detail.shouldSwap = false;
+  });
+
+  window.tablee = {socket: socket, refetch: refetch, seq: function () { return lastSeq; }};
+})();

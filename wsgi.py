@@ -1,0 +1,16 @@
+"""Entry point: `python wsgi.py` serves with Socket.IO on gevent; gunicorn imports `app`."""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import os  # noqa: E402
+
+from board import create_app, socketio  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    host = os.environ.get("TABLEE_HOST", "127.0.0.1")
+    port = int(os.environ.get("TABLEE_PORT", "5000"))
+    socketio.run(app, host=host, port=port)
