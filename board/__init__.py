@@ -79,7 +79,8 @@ def create_app(test_config=None):
     production = app.config["ENV_NAME"] == "production"
     if production and app.config["SECRET_KEY"] == DEFAULT_SECRET:
         raise RuntimeError("TABLEE_SECRET_KEY must be set to a long random value in production.")
-    app.config.setdefault("SESSION_COOKIE_SECURE", production)
+    if production:
+        app.config["SESSION_COOKIE_SECURE"] = True
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)

@@ -12,30 +12,33 @@ from . import db
 from .models import Event, Note, Organizer, Participant
 
 
+def _signed_in(model, key):
+    # Cached on g, but keyed by the session's value: g lives on the app context, which
+    # socket handlers and tests keep across requests.
+    ident = session.get(key)
+    cached = g.get(key)
+    if cached is None or cached[0] != ident:
+        cached = (ident, db.session.get(model, ident) if ident else None)
+        setattr(g, key, cached)
+    return cached[1]
+
+
 def current_participant() -> Participant | None:
-    if "participant" not in g:
-        pid = session.get("participant_id")
-        g.participant = db.session.get(Participant, pid) if pid else None
-    return g.participant
+    return _signed_in(Participant, "participant_id")
 
 
 def current_organizer() -> Organizer | None:
-    if "organizer" not in g:
-        oid = session.get("organizer_id")
-        g.organizer = db.session.get(Organizer, oid) if oid else None
-    return g.organizer
+    return _signed_in(Organizer, "organizer_id")
 
 
 def sign_in_participant(participant: Participant) -> None:
     session.permanent = True
     session["participant_id"] = participant.id
-    g.participant = participant
 
 
 def sign_in_organizer(organizer: Organizer) -> None:
     session.permanent = True
     session["organizer_id"] = organizer.id
-    g.organizer = organizer
 
 
 def participant_required(view):

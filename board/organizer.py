@@ -156,7 +156,7 @@ def qr_sheet(event_id):
     for table in event.tables:
         url = url_for("tables.scan", code=table.join_code, _external=True)
         svg = segno.make(url, error="m").svg_inline(scale=8, dark="#000", light="#fff",
-                                                    title=table.label, nl=False)
+                                                    title=table.label)
         sheets.append({"table": table, "url": url, "svg": Markup(svg)})
     return render_template("organizer/qr.html", event=event, sheets=sheets,
                            grid=request.args.get("grille") == "1")

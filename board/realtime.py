@@ -20,7 +20,10 @@ from .schemas import socket_auth_schema
 
 
 def init_app(app):
-    """Handlers are bound to the shared SocketIO object at import; nothing else to do."""
+    # Bound here rather than by decorators at import: each create_app() makes a new
+    # Socket.IO server (tests make many), and each must get the handlers.
+    socketio.on_event("connect", connect)
+    socketio.on_event("disconnect", disconnect)
 
 
 def table_room(table_id: int) -> str:
@@ -42,7 +45,6 @@ def table_changed(table: Table, html: str = "") -> None:
     _card_changed(table)
 
 
-@socketio.on("connect")
 def connect(auth):
     """A page opens its socket and names the room it follows; we check it may.
 
@@ -70,7 +72,6 @@ def connect(auth):
         emit("hello", {})
 
 
-@socketio.on("disconnect")
 def disconnect(reason=None):
     """A socket closed: if it was a tablet, the plenary's list of who is here changes."""
     connection = services.close_connection(request.sid)

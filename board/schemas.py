@@ -78,9 +78,21 @@ def Id(**kwargs):  # noqa: N802 - a field factory
     )
 
 
+def _as_lists(messages):
+    """Marshmallow wraps only plain str messages in lists; ours are lazy, so wrap them here."""
+    if isinstance(messages, dict):
+        return {key: _as_lists(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [str(m) if not isinstance(m, dict | list) else _as_lists(m) for m in messages]
+    return [str(messages)]
+
+
 class BaseSchema(Schema):
     class Meta:
         unknown = EXCLUDE
+
+    def handle_error(self, error, data, *, many, **kwargs):
+        raise ValidationError(_as_lists(error.messages), data=data)
 
 
 class JoinSchema(BaseSchema):
@@ -100,10 +112,10 @@ class JoinSchema(BaseSchema):
     def check_code_shape(self, data, **kwargs):
         code = data.get("code", "")
         if not code:
-            raise ValidationError(_l("Saisissez le code de votre table."), "code")
+            raise ValidationError([_l("Saisissez le code de votre table.")], "code")
         if len(code) > 16 or any(ch not in CODE_ALPHABET for ch in code):
-            raise ValidationError(_l("Ce code n'existe pas. Vérifiez-le sur la feuille de votre "
-                                     "table."), "code")
+            raise ValidationError([_l("Ce code n'existe pas. Vérifiez-le sur la feuille de votre "
+                                     "table.")], "code")
 
 
 class NoteSchema(BaseSchema):

@@ -1,13 +1,13 @@
 """What every page shares: scripts and their CDN fallbacks, security headers, errors, language."""
 
-import secrets
 import uuid
 
-from flask import (Blueprint, current_app, g, redirect, render_template, request, session,
+from flask import (Blueprint, current_app, redirect, render_template, request, session,
                    url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
 from . import LANGUAGES
 
@@ -66,8 +66,8 @@ def themes_css(event_id):
 
 def script_tags(*names):
     """The <script> tags for vendored libraries: CDN first, local copy as the fallback."""
-    return render_template("_scripts.html", scripts=[(n, *SCRIPTS[n]) for n in names],
-                           cdn=current_app.config["ASSETS_CDN"])
+    return Markup(render_template("_scripts.html", scripts=[(n, *SCRIPTS[n]) for n in names],
+                                  cdn=current_app.config["ASSETS_CDN"]))
 
 
 def wants_fragment() -> bool:
@@ -86,10 +86,6 @@ def init_app(app):
         from .auth import current_organizer, current_participant
 
         return {"me": current_participant(), "organizer_signed_in": current_organizer()}
-
-    @app.before_request
-    def request_id():
-        g.request_id = secrets.token_hex(4)
 
     @app.after_request
     def security_headers(response):

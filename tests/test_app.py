@@ -1,0 +1,104 @@
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+
+from board import DEFAULT_SECRET, create_app, db, demo
+from board.models import Event, Organizer
+
+
+def test_production_refuses_the_default_secret(tmp_path):
+    with pytest.raises(RuntimeError, match="TABLEE_SECRET_KEY"):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": DEFAULT_SECRET,
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "a" * 40,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_environment_variables_configure_the_app(monkeypatch, tmp_path):
+    monkeypatch.setenv("TABLEE_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/env.sqlite")
+    monkeypatch.setenv("TABLEE_ASSETS_CDN", "false")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite")
+    assert app.config["ASSETS_CDN"] is False
+
+
+def test_every_page_carries_security_headers(client, event):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' https://cdn.jsdelivr.net;" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_scripts_come_from_the_cdn_with_integrity_and_a_local_fallback(app, client):
+    app.config["ASSETS_CDN"] = True
+    page = client.get("/").get_data(as_text=True)
+    assert 'src="https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js" integrity="sha384-' in page
+    assert 'data-src="/static/vendor/htmx-2.0.11.min.js"' in page
+    assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
+
+
+def test_vendored_files_match_their_integrity_hashes(app):
+    import base64
+    import hashlib
+    from pathlib import Path
+
+    from board.web import SCRIPTS
+
+    for _cdn, integrity, local, _global in SCRIPTS.values():
+        data = (Path(app.static_folder) / local).read_bytes()
+        digest = base64.b64encode(hashlib.sha384(data).digest()).decode()
+        assert integrity == f"sha384-{digest}", local
+
+
+def test_language_switch_to_english_and_back(client, event):
+    from .conftest import csrf_token
+
+    token = csrf_token(client)
+    client.post("/langue/en", data={"csrf_token": token, "next": "/"})
+    assert "Join my table" in client.get("/").get_data(as_text=True)
+    client.post("/langue/fr", data={"csrf_token": token, "next": "//evil.example"})
+    assert "Rejoindre ma table" in client.get("/").get_data(as_text=True)
+
+
+def test_a_fresh_database_upgraded_to_head_matches_the_models(database_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+        with db.engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        assert diff == []
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.engine.dispose()
+
+
+def test_demo_loading_is_idempotent(app, runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "mot de passe" in first.output and "/pleniere/" in first.output
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0 and "déjà présent" in second.output
+    [event] = db.session.scalars(db.select(Event)).all()
+    assert event.name == demo.day()["event"]["name"]
+    assert len(event.tables) == 21
+    assert [t.name for t in event.themes] == [t["name"] for t in demo.day()["themes"]]
+    assert len(db.session.scalars(db.select(Organizer)).all()) == 1
+
+
+def test_organizer_cli_creates_and_links(app, runner):
+    result = runner.invoke(args=["organizer", "create", "camille"],
+                           input="motdepasse\nmotdepasse\n")
+    assert result.exit_code == 0, result.output
+    organizer = db.session.scalars(db.select(Organizer)).one()
+    assert organizer.check_password("motdepasse")
+    link = runner.invoke(args=["organizer", "link", "camille"])
+    assert "/organisation/lien/" in link.output

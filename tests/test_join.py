@@ -1,0 +1,98 @@
+import pytest
+
+from board import db
+from board.models import Participant
+
+from .conftest import csrf_token
+
+
+def join(client, code, name):
+    return client.post("/rejoindre", data={"code": code, "name": name,
+                                           "csrf_token": csrf_token(client)})
+
+
+def test_join_with_the_table_code_seats_a_participant(client, event):
+    table = event.tables[0]
+    response = join(client, table.join_code, "  Awa ")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/table"
+    person = db.session.scalars(db.select(Participant)).one()
+    assert (person.name, person.table_id, person.is_captain) == ("Awa", table.id, False)
+    page = client.get("/table").get_data(as_text=True)
+    assert "Table 1" in page and "Awa" in page
+
+
+def test_join_with_the_captain_code_makes_a_captain(client, event):
+    join(client, event.tables[1].captain_code, "Karim")
+    person = db.session.scalars(db.select(Participant)).one()
+    assert person.is_captain and person.table_id == event.tables[1].id
+    assert "capitaine" in client.get("/table").get_data(as_text=True)
+
+
+def test_code_is_forgiving_about_case_spaces_and_dashes(client, event):
+    code = event.tables[0].join_code
+    assert join(client, f" {code[:3].lower()}-{code[3:].lower()} ", "Léa").status_code == 302
+
+
+def test_the_tablet_stays_joined_across_reloads(client, event):
+    join(client, event.tables[0].join_code, "Awa")
+    for _ in range(2):
+        assert client.get("/table").status_code == 200
+    assert client.get("/").headers["Location"] == "/table"
+
+
+@pytest.mark.parametrize(("code", "name", "field", "message"), [
+    ("", "Awa", "code", "Saisissez le code de votre table."),
+    ("ZZZZZZ", "Awa", "code", "existe pas. Vérifiez-le"),
+    ("<script>", "Awa", "code", "existe pas. Vérifiez-le"),
+    ("VALID", "", "name", "Ce champ est obligatoire."),
+    ("VALID", "   ", "name", "Ce champ est obligatoire."),
+    ("VALID", "A" * 41, "name", "1 de trop"),
+])
+def test_bad_join_is_refused_with_a_message_and_keeps_what_was_typed(
+        client, event, code, name, field, message):
+    if code == "VALID":
+        code = event.tables[0].join_code
+    response = join(client, code, name)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page
+    assert f'aria-describedby="{field}-error"' in page
+    if name.strip():
+        assert f'value="{name}"' in page
+    assert db.session.scalars(db.select(Participant)).all() == []
+
+
+def test_regenerated_code_stops_working(client, event):
+    from board import services
+
+    table = event.tables[0]
+    old = table.join_code
+    services.regenerate_codes(table)
+    assert join(client, old, "Awa").status_code == 422
+    assert join(client, table.join_code, "Awa").status_code == 302
+
+
+def test_join_without_csrf_token_is_refused(client, event):
+    response = client.post("/rejoindre", data={"code": event.tables[0].join_code, "name": "Awa"})
+    assert response.status_code == 400
+    assert "La page a expiré" in response.get_data(as_text=True)
+    assert db.session.scalars(db.select(Participant)).all() == []
+
+
+def test_qr_link_prefills_the_code(client, event):
+    code = event.tables[2].join_code
+    page = client.get(f"/j/{code}").get_data(as_text=True)
+    assert f'value="{code}"' in page
+
+
+def test_board_without_joining_goes_to_the_join_page(client, event):
+    assert client.get("/table").headers["Location"] == "/"
+    assert client.get("/table/tableau", headers={"HX-Request": "true"}).status_code == 401
+
+
+def test_leaving_forgets_the_table(client, event):
+    join(client, event.tables[0].join_code, "Awa")
+    token = csrf_token(client, "/table")
+    client.post("/quitter", data={"csrf_token": token})
+    assert client.get("/table").headers["Location"] == "/"
