@@ -29,6 +29,25 @@ def new_code(length: int) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
+class Sequenced:
+    """A room's change counter, bumped in the same transaction as the change it counts.
+
+    A page that sees a gap between the number it holds and the one a push carries
+    knows it missed a push, and refetches.
+    """
+
+    seq: Mapped[int] = mapped_column(default=0)
+
+    def bump_seq(self) -> int:
+        model = type(self)
+        new = db.session.execute(
+            update(model).where(model.id == self.id).values(seq=model.seq + 1)
+            .returning(model.seq)
+        ).scalar_one()
+        set_committed_value(self, "seq", new)
+        return new
+
+
 class Organizer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -41,7 +60,7 @@ class Organizer(db.Model):
         return check_password_hash(self.password_hash, password)
 
 
-class Event(db.Model):
+class Event(Sequenced, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     date: Mapped[date | None]
@@ -55,6 +74,8 @@ class Event(db.Model):
         back_populates="event", order_by="Theme.position", cascade="all, delete-orphan")
     tables: Mapped[list[Table]] = relationship(
         back_populates="event", order_by="Table.number", cascade="all, delete-orphan")
+    priority_axes: Mapped[list[PriorityAxis]] = relationship(
+        back_populates="event", order_by="PriorityAxis.position", cascade="all, delete-orphan")
 
 
 class Theme(db.Model):
@@ -67,7 +88,21 @@ class Theme(db.Model):
     event: Mapped[Event] = relationship(back_populates="themes")
 
 
-class Table(db.Model):
+class PriorityAxis(db.Model):
+    """An axis the whole event retains (axe prioritaire); tables draft their cards on one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="priority_axes")
+    theme: Mapped[Theme] = relationship()
+
+
+class Table(Sequenced, db.Model):
     __table_args__ = (UniqueConstraint("event_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,10 +113,6 @@ class Table(db.Model):
         String(16), unique=True, default=lambda: new_code(JOIN_CODE_LENGTH))
     captain_code: Mapped[str] = mapped_column(
         String(16), unique=True, default=lambda: new_code(CAPTAIN_CODE_LENGTH))
-    # Bumped by every change pushed to the table's tablets, in the same transaction:
-    # a tablet that sees a gap in it knows it missed a push and refetches.
-    seq: Mapped[int] = mapped_column(default=0)
-
     event: Mapped[Event] = relationship(back_populates="tables")
     participants: Mapped[list[Participant]] = relationship(
         back_populates="table", order_by="Participant.id")
@@ -89,15 +120,6 @@ class Table(db.Model):
     @property
     def label(self) -> str:
         return self.name or f"Table {self.number}"
-
-    def bump_seq(self) -> int:
-        """Count one more change for this table's room, atomically, and return the new number."""
-        new = db.session.execute(
-            update(Table).where(Table.id == self.id).values(seq=Table.seq + 1)
-            .returning(Table.seq)
-        ).scalar_one()
-        set_committed_value(self, "seq", new)
-        return new
 
 
 class Participant(db.Model):

@@ -3,8 +3,9 @@
 Rooms: ``table-<id>`` holds the tablets of one table; ``event-<id>`` holds the plenary
 screens and organizer consoles of one event. Writes arrive over HTTP; once saved, the
 view calls one helper here that pushes out-of-band htmx fragments, rendered once per
-room. Table pushes carry the table's sequence number: a tablet that sees a gap, or
-(re)connects behind, refetches its board with a plain GET.
+room. Pushes to tablets carry the table's (or the event's) sequence number: a tablet
+that sees a gap, or (re)connects behind, refetches its board with a plain GET. Screens
+receive whole cards that replace themselves, and refetch on every (re)connection.
 """
 
 from flask import current_app, render_template, request
@@ -45,6 +46,20 @@ def table_changed(table: Table, html: str = "") -> None:
     _card_changed(table)
 
 
+def event_changed(event: Event, tablets_html: str = "", wall_html: str = "") -> None:
+    """After a saved change of the whole event (its phase, its priority axes…): push
+    `tablets_html` to every table of the event and `wall_html` to its screens.
+
+    The caller bumped ``event.seq`` in the change's transaction; tablets track it like
+    the table's own number.
+    """
+    if tablets_html:
+        socketio.emit("push", {"event_seq": event.seq, "html": tablets_html},
+                      to=[table_room(t.id) for t in event.tables])
+    if wall_html:
+        socketio.emit("push", {"html": wall_html}, to=event_room(event.id))
+
+
 def connect(auth):
     """A page opens its socket and names the room it follows; we check it may.
 
@@ -62,7 +77,7 @@ def connect(auth):
             raise ConnectionRefusedError(_("Connexion refusée : vous n'êtes pas à cette table."))
         join_room(table_room(me.table_id))
         services.open_connection(request.sid, me)
-        emit("hello", {"seq": me.table.seq})
+        emit("hello", {"seq": me.table.seq, "event_seq": me.table.event.seq})
         _card_changed(me.table)
     else:
         event = db.session.get(Event, int(ident))

@@ -56,7 +56,7 @@ def test_hello_tells_a_reconnecting_tablet_how_far_the_table_is(app, event, tabl
     bob.post_note("deux")
     socket = awa.socket()
     [hello] = [m["args"][0] for m in socket.get_received() if m["name"] == "hello"]
-    assert hello == {"seq": 2}
+    assert hello == {"seq": 2, "event_seq": 0}
 
 
 def test_presence_is_shown_on_the_plenary_and_cleared_on_disconnect(app, event, tablet):

@@ -6,7 +6,8 @@
   var room = body.dataset.room;
   if (!room || !window.io || !window.htmx) return;
 
-  var lastSeq = seqOnPage();
+  var lastSeq = seqOnPage("seq");
+  var lastEventSeq = seqOnPage("eventSeq");
   var connection = document.getElementById("connection");
   var refetching = null;
 
@@ -17,9 +18,17 @@
                      sheet.cssRules.length);
   }
 
-  function seqOnPage() {
-    var region = document.querySelector("[data-seq]");
-    return region ? Number(region.dataset.seq) : null;
+  function seqOnPage(key) {
+    var region = document.getElementById("board");
+    return region && region.dataset[key] !== undefined ? Number(region.dataset[key]) : null;
+  }
+
+  // Is this numbered push the next one? Older ones are dropped, a gap means refetch.
+  function inOrder(seq, last) {
+    if (seq === undefined) return "apply";
+    if (last !== null && seq <= last) return "skip";
+    if (last === null || seq !== last + 1) return "refetch";
+    return "apply";
   }
 
   function setState(state, label) {
@@ -47,7 +56,8 @@
           if (fresh) fresh.replaceWith(form);
         });
         if (active && document.contains(active)) active.focus();
-        lastSeq = seqOnPage();
+        lastSeq = seqOnPage("seq");
+        lastEventSeq = seqOnPage("eventSeq");
         body.dispatchEvent(new CustomEvent("tablee:refetched"));
       })
       .catch(function () { /* still offline: the next connect tries again */ })
@@ -67,18 +77,16 @@
 
   // Sent by the server on every (re)connection: catch up if anything happened meanwhile.
   socket.on("hello", function (msg) {
-    if (msg.seq === undefined || msg.seq !== lastSeq) refetch();
+    if (msg.seq === undefined || msg.seq !== lastSeq || msg.event_seq !== lastEventSeq) refetch();
   });
 
   socket.on("push", function (msg) {
-    if (msg.seq !== undefined) {
-      if (lastSeq !== null && msg.seq <= lastSeq) return;  // already shown
-      if (lastSeq === null || msg.seq !== lastSeq + 1) { refetch(); return; }  // missed one
-      lastSeq = msg.seq;
-    }
+    var verdicts = [inOrder(msg.seq, lastSeq), inOrder(msg.event_seq, lastEventSeq)];
+    if (verdicts.indexOf("skip") >= 0) return;
+    if (verdicts.indexOf("refetch") >= 0) { refetch(); return; }
+    if (msg.seq !== undefined) lastSeq = msg.seq;
+    if (msg.event_seq !== undefined) lastEventSeq = msg.event_seq;
     htmx.swap(body, msg.html, {swapStyle: "none"});
-    var region = document.querySelector("[data-seq]");
-    if (region && msg.seq !== undefined) region.dataset.seq = msg.seq;
   });
 
   // A push never replaces what someone is typing in: an open edit form stays put.
@@ -86,5 +94,6 @@
     if (event.detail.target.hasAttribute("data-editing")) event.detail.shouldSwap = false;
   });
 
-  window.tablee = {socket: socket, refetch: refetch, seq: function () { return lastSeq; }};
+  window.tablee = {socket: socket, refetch: refetch,
+                   seq: function () { return [lastSeq, lastEventSeq]; }};
 })();

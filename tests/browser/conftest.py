@@ -1,0 +1,161 @@
+"""Browser tests: a real server process (gevent, Socket.IO) driven by headless Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from board import create_app, db, services
+
+CHROMIUM = os.environ.get("TABLEE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+TABLET = {"width": 768, "height": 1024}
+PROJECTOR = {"width": 1920, "height": 1080}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _why_no_browser():
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install -e '.[dev]')"
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        return f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = _why_no_browser()
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`python wsgi.py` on a free port, on its own SQLite file; restartable."""
+
+    def __init__(self, tmp_path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db_url = f"sqlite:///{tmp_path / 'browser.sqlite'}"
+        self.env = {**os.environ, "TABLEE_SQLALCHEMY_DATABASE_URI": self.db_url,
+                    "TABLEE_PORT": str(self.port), "TABLEE_SECRET_KEY": "browser-tests",
+                    "TABLEE_ASSETS_CDN": "false", "TABLEE_RATELIMIT_ENABLED": "false"}
+        self.log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed in stop()
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited: see {self.log.name}") from None
+                time.sleep(0.1)
+        raise RuntimeError("server did not start within 20 s")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("live")
+    server = LiveServer(tmp_path)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server.db_url, "SECRET_KEY": "browser-tests"})
+    with app.app_context():
+        db.create_all()
+        server.start()
+        yield app, server
+        server.stop()
+        server.log.close()
+
+
+@pytest.fixture
+def live(live_app):
+    return live_app[1]
+
+
+@pytest.fixture
+def live_event(live_app):
+    """A fresh event in the live server's database, for one test."""
+    return services.create_event({
+        "name": "Hackathon du navigateur", "date": None, "place": "Paris", "table_count": 3,
+        "themes": [{"name": "Éducation", "colour": "#1d70b8"},
+                   {"name": "Emploi", "colour": "#00703c"}],
+    })
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _expected(console_text):
+    # A refused form answers 4xx on purpose, and a restarting server refuses connections.
+    return "status of 4" in console_text or "ERR_CONNECTION_REFUSED" in console_text
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a page in a fresh context (its own cookies) at a given viewport; no JS errors allowed."""
+    contexts, errors = [], []
+
+    def open_(url, viewport=TABLET):
+        context = browser.new_context(viewport=viewport, locale="fr-FR")
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(f"{url}: {error}"))
+        page.on("console", lambda msg: errors.append(f"{url}: {msg.text}")
+                if msg.type == "error" and not _expected(msg.text) else None)
+        page.goto(url)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert errors == []
+
+
+def join(open_page, live, table, name, captain=False):
+    page = open_page(f"{live.url}/j/{table.join_code}")
+    if captain:
+        page.get_by_label("Code de la table").fill(table.captain_code)
+    page.get_by_label("Votre prénom").fill(name)
+    page.get_by_role("button", name="Rejoindre la table").click()
+    page.wait_for_url(f"{live.url}/table")
+    wait_online(page)
+    return page
+
+
+def wait_online(page):
+    page.locator('#connection[data-state="online"]').wait_for(timeout=10_000)
