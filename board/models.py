@@ -20,6 +20,10 @@ CAPTAIN_CODE_LENGTH = 8
 PHASES = ("setup", "diagnostic", "axes", "consolidation", "drafting", "pitches", "selection",
           "follow_up")
 
+# draft → ready → pitched → prototype | to_study | not_retained (the last three: the organizer)
+PROPOSAL_STATUSES = ("draft", "ready", "pitched", "prototype", "to_study", "not_retained")
+DECISIONS = ("prototype", "to_study", "not_retained")
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -166,3 +170,37 @@ class Note(db.Model):
 def live_notes(table_id: int):
     return (select(Note).where(Note.table_id == table_id, Note.deleted_at.is_(None))
             .order_by(Note.id))
+
+
+proposal_note = db.Table(
+    "proposal_note",
+    db.Column("proposal_id", ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("note_id", ForeignKey("note.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Proposal(db.Model):
+    """A table's proposal card (fiche projet): what the day produces."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"), unique=True)
+    priority_axis_id: Mapped[int | None] = mapped_column(
+        ForeignKey("priority_axis.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    need: Mapped[str] = mapped_column(Text, default="")
+    objective: Mapped[str] = mapped_column(Text, default="")
+    neighbourhood: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(200), default="")
+    department: Mapped[str] = mapped_column(String(100), default="")
+    budget_amount: Mapped[int | None]  # whole euros
+    budget_purpose: Mapped[str] = mapped_column(Text, default="")
+    partners: Mapped[list[str]] = mapped_column(db.JSON, default=list)
+    skills: Mapped[list[str]] = mapped_column(db.JSON, default=list)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    table: Mapped[Table] = relationship()
+    priority_axis: Mapped[PriorityAxis | None] = relationship()
+    notes: Mapped[list[Note]] = relationship(secondary=proposal_note, order_by="Note.id")
