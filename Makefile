@@ -18,6 +18,13 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# axe-core for the accessibility checks, injected into pages by the browser tests.
+AXE := tests/browser/.axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-audit --no-fund --prefix tests/browser/.axe axe-core@4.14.1; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
 install: $(VENV)/.installed
 
 dev: $(VENV)/.dev-installed
@@ -34,7 +41,7 @@ demo: db
 run: translations demo
 	$(BIN)/python wsgi.py
 
-test: dev translations
+test: dev translations $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: dev

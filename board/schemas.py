@@ -4,7 +4,15 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from .models import CODE_ALPHABET
 
@@ -108,7 +116,7 @@ class JoinSchema(BaseSchema):
             data["code"] = re.sub(r"[\s-]", "", data["code"]).upper()
         return data
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_code_shape(self, data, **kwargs):
         code = data.get("code", "")
         if not code:

@@ -11,8 +11,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from . import db
-from .models import (CAPTAIN_CODE_LENGTH, JOIN_CODE_LENGTH, Connection, Event, Note, Participant,
-                     Table, Theme, new_code, utcnow)
+from .models import (
+    CAPTAIN_CODE_LENGTH,
+    JOIN_CODE_LENGTH,
+    Connection,
+    Event,
+    Note,
+    Participant,
+    Table,
+    Theme,
+    new_code,
+    utcnow,
+)
 
 
 def create_event(data: dict) -> Event:
