@@ -44,6 +44,10 @@ run: translations demo
 test: dev translations $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Pictures of the pages for the README, made from the demo event by a real browser.
+screenshots: dev translations
+	$(BIN)/python -m tests.browser.screenshots
+
 lint: dev
 	$(BIN)/ruff check board tests bench wsgi.py
 
