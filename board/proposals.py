@@ -148,14 +148,16 @@ def update(table_id, field):
     if KINDS[field] == "notes":
         form["value"] = request.form.getlist("value")
     try:
-        version = services.update_field(proposal, field, card_field_schemas[field].load(form), me)
+        version, changed = services.update_field(proposal, field,
+                                                 card_field_schemas[field].load(form), me)
     except ValidationError as error:
         messages = error.messages.get("value") or error.messages.get("version") \
             or [_("Requête invalide.")]
         return _answer(proposal, field, form, 422, errors=messages)
     except services.StaleWrite as stale:
         return _answer(proposal, field, form, 409, conflict=stale)
-    _push(proposal, field)
+    if changed:
+        _push(proposal, field)
     if not wants_fragment():
         return redirect(url_for("tables.show", _anchor=f"field-{field}"))
     return render_template("proposals/_saved.html", name=field, version=version,
@@ -249,11 +251,12 @@ def restore(table_id, field, version):
     if revision is None:
         abort(404)
     try:
-        services.restore_revision(proposal, revision, me)
+        _version, changed = services.restore_revision(proposal, revision, me)
     except (ValidationError, services.StaleWrite):
         # Someone saved this field meanwhile: show the fresh history, restore again from it.
         return _history(proposal, field, 409)
-    _push(proposal, field)
+    if changed:
+        _push(proposal, field)
     if not wants_fragment():
         return redirect(url_for("proposals.history", table_id=table_id, field=field))
     return _history(proposal, field)

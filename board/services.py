@@ -230,10 +230,10 @@ def _record(proposal, field, version, value, participant, restored_from=None):
 
 
 def update_field(proposal: Proposal, field: str, data: dict, participant: Participant, *,
-                 restored_from: int | None = None) -> int:
+                 restored_from: int | None = None) -> tuple[int, bool]:
     """Save one field typed over `data["version"]` (or `data["over"]`, chosen in a conflict).
 
-    Returns the field's version now. Raises StaleWrite when the field moved on since that
+    Returns the field's version now, and whether anything changed. Raises StaleWrite when the field moved on since that
     version, and ValidationError for a card no longer editable or a value of elsewhere.
     """
     if proposal.status not in EDITABLE_STATUSES:
@@ -243,7 +243,7 @@ def update_field(proposal: Proposal, field: str, data: dict, participant: Partic
     last = latest_revision(proposal, field)
     current = last.version if last else 0
     if card_value(proposal, field) == value:
-        return current  # nothing new (a repeated save, or both wrote the same thing)
+        return current, False  # nothing new (a repeated save, or both wrote the same thing)
     base = data["over"] if data.get("over") is not None else data["version"]
     if base > current:
         raise ValidationError({"version": [_l("Requête invalide.")]})
@@ -277,11 +277,11 @@ def update_field(proposal: Proposal, field: str, data: dict, participant: Partic
         raise StaleWrite(field, value, latest_revision(proposal, field)) from None
     proposal.table.bump_seq()
     db.session.commit()
-    return current + 1
+    return current + 1, True
 
 
 def restore_revision(proposal: Proposal, revision: ProposalRevision,
-                     captain: Participant) -> int:
+                     captain: Participant) -> tuple[int, bool]:
     """Bring back an earlier value of a field, as a new revision by the captain."""
     current = latest_revision(proposal, revision.field)
     value = revision.value
