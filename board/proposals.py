@@ -24,7 +24,7 @@ LABELS = {
     "neighbourhood": _l("Quartier"),
     "city": _l("Ville"),
     "department": _l("Département"),
-    "budget_amount": _l("Budget"),
+    "budget_amount": _l("Budget (en euros)"),
     "budget_purpose": _l("Ce que paie le budget"),
     "partners": _l("Partenaires"),
     "skills": _l("Compétences nécessaires"),

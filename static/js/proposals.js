@@ -84,11 +84,20 @@
     settle(form);
   });
 
-  // « Prendre sa version »: drop mine, let the fresh field in.
+  // « Garder ma version » writes over the version shown (sent as a value: the panel may be
+  // re-rendered by a save of the same text as focus leaves it); « Prendre sa version »
+  // drops mine and lets the fresh field in.
   document.addEventListener("click", function (e) {
+    var keep = e.target.closest("[data-keep-mine]");
     var take = e.target.closest("[data-take-theirs]");
     var close = e.target.closest("[data-close-history]");
-    if (take) {
+    if (keep) {
+      e.preventDefault();
+      e.stopPropagation();
+      var mine = fieldOf(keep);
+      htmx.ajax("POST", mine.getAttribute("hx-post"),
+                {source: mine, values: {over: keep.value}, swap: "none"});
+    } else if (take) {
       var form = fieldOf(take);
       form.removeAttribute("data-dirty");
       take.closest("[data-conflict]").remove();
