@@ -233,8 +233,9 @@ def update_field(proposal: Proposal, field: str, data: dict, participant: Partic
                  restored_from: int | None = None) -> tuple[int, bool]:
     """Save one field typed over `data["version"]` (or `data["over"]`, chosen in a conflict).
 
-    Returns the field's version now, and whether anything changed. Raises StaleWrite when the field moved on since that
-    version, and ValidationError for a card no longer editable or a value of elsewhere.
+    Returns the field's version now, and whether anything changed. Raises StaleWrite
+    when the field moved on since that version, and ValidationError for a card no longer
+    editable or a value from elsewhere.
     """
     if proposal.status not in EDITABLE_STATUSES:
         raise ValidationError({"value": [_l("La fiche a été présentée : elle ne se modifie "

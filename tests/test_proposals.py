@@ -85,6 +85,11 @@ def test_five_tablets_typing_five_fields_at_once_lose_no_character(app, event, t
         # Numbered without a gap: a tablet applying them in order ends where the database is.
         assert [p["seq"] for p in received] == list(range(1, len(received) + 1))
         assert len(received) == changes
+        for push in received:
+            # Only the whole field swaps: its version or presence never on their own, or a
+            # tablet typing in it would silently take the new version.
+            form = re.search(r'<form id="field-.*?</form>', push["html"], re.S).group(0)
+            assert form.count("hx-swap-oob") == 1
         for field, text in texts.items():
             last = [p["html"] for p in received if f'id="field-{field}"' in p["html"]][-1]
             assert value_in(last, field) == text
@@ -240,7 +245,8 @@ def test_a_card_missing_fields_cannot_be_declared_ready_and_says_which(app, even
 
     refused = captain.post(f"/tables/{table.id}/fiche/etat", {"status": "ready"})
     assert refused.status_code == 422
-    message = re.search(r'id="card-status-error">(.*?)</p>', refused.get_data(as_text=True)).group(1)
+    message = re.search(r'id="card-status-error">(.*?)</p>',
+                        refused.get_data(as_text=True)).group(1)
     assert "Il manque encore" in message and "Besoin" in message and "Budget" in message
     assert "Titre" not in message
     assert card(table).status == "draft"

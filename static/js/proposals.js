@@ -65,6 +65,7 @@
   document.body.addEventListener("htmx:beforeRequest", function (e) {
     var form = e.detail.elt;
     if (!form.classList.contains("card-field") || e.detail.requestConfig.verb !== "post") return;
+    if (!t.socket.connected) { e.preventDefault(); return; }  // offline: sent on reconnect
     form.removeAttribute("data-dirty");
     form.setAttribute("data-sending", "");
   });

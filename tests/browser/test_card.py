@@ -128,7 +128,8 @@ def test_the_captain_declares_the_card_ready_once_complete(open_page, live, live
 
     captain.get_by_label("Axe prioritaire").select_option(label="Des lieux pour les jeunes")
     for label, text in (("Titre", "Un local jeunes"), ("Besoin", "Un lieu"),
-                        ("Objectif", "Ouvrir"), ("Ville", "Montreuil"), ("Budget (en euros)", "12 500"),
+                        ("Objectif", "Ouvrir"), ("Ville", "Montreuil"),
+                        ("Budget (en euros)", "12 500"),
                         ("Ce que paie le budget", "Loyer"), ("Partenaires", "Mairie\nMJC"),
                         ("Compétences nécessaires", "Animation"), ("Résumé du pitch", "Go")):
         captain.get_by_label(label).click()
@@ -138,3 +139,30 @@ def test_the_captain_declares_the_card_ready_once_complete(open_page, live, live
     expect(awa.get_by_label("Résumé du pitch")).to_have_value("Go", timeout=5000)
     captain.get_by_role("button", name="Déclarer la fiche prête").click()
     expect(awa.locator("#card-progress .status-badge")).to_have_text("Prête", timeout=5000)
+
+
+def test_presence_and_unsent_typing_survive_a_server_restart(open_page, live, live_event):
+    table = live_event.tables[0]
+    awa = join(open_page, live, table, "Awa")
+    bob = join(open_page, live, table, "Bob")
+    awa.get_by_label("Besoin").click()
+    expect(bob.locator("#presence-need")).to_contain_text("Awa")
+
+    live.stop()
+    awa.keyboard.type("Écrit pendant la coupure")
+    expect(awa.locator("#connection")).not_to_have_attribute("data-state", "online")
+    live.start()
+    wait_online(awa)
+    wait_online(bob)
+
+    # What Awa typed while the server was away reaches the table once it is back.
+    expect(bob.get_by_label("Besoin")).to_have_value("Écrit pendant la coupure", timeout=10_000)
+    expect(awa.get_by_label("Besoin")).to_be_focused()
+    # The stopped process's presence is gone; Awa's tablet said again where she writes.
+    expect(bob.locator("#presence-need")).to_contain_text("Awa")
+    awa.get_by_label("Titre").click()
+    expect(bob.locator("#presence-need")).not_to_contain_text("Awa")
+    expect(bob.locator("#presence-title")).to_contain_text("Awa")
+    bob.reload()
+    expect(bob.locator("#presence-need")).not_to_contain_text("Awa")
+    expect(bob.locator("#presence-title")).to_contain_text("Awa")
