@@ -112,6 +112,13 @@ def _push(proposal, *fields):
     realtime.table_changed(proposal.table, html)
 
 
+def notes_field(table) -> str:
+    """The card's list of notes to link, for a push that adds, edits or removes a note."""
+    with realtime.room_locale():
+        return render_template("proposals/_field.html", name="notes", oob=True,
+                               **card_context(table))
+
+
 def _refused(table_id, field, message, status):
     """Refuse a write beside the field it was typed in, keeping the text."""
     if not wants_fragment():

@@ -396,3 +396,15 @@ def test_the_plenary_screen_cannot_claim_presence(app, event, tablet):
     bob_socket.get_received()
     plenary_socket(app, event).emit("presence", {"field": "need"})
     assert pushes(bob_socket) == []
+
+
+def test_a_note_posted_later_can_be_linked_from_an_open_card(event, tablet):
+    table = event.tables[0]
+    awa, bob = tablet(table, "Awa"), tablet(table, "Bob")
+    bob_socket = bob.socket()
+    bob_socket.get_received()
+    awa.post_note("Pas de bus le soir")
+    [push] = pushes(bob_socket)
+    assert 'id="field-notes"' in push["html"]
+    assert re.search(r'type="checkbox" name="value" value="\d+"\s*>\s*<span>Pas de bus le soir',
+                     push["html"])
