@@ -6,9 +6,9 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from . import db, realtime, services
-from .proposals import notes_field
 from .auth import can_edit_note, current_participant, participant_required
 from .models import Note
+from .proposals import notes_field
 from .schemas import note_schema, note_update_schema
 from .web import wants_fragment
 

@@ -9,8 +9,15 @@ from sqlalchemy import select
 
 from . import db, realtime, services
 from .auth import current_participant, participant_required
-from .models import (CARD_FIELDS, REQUIRED_CARD_FIELDS, Note, ProposalRevision, card_value,
-                     empty_card_fields, live_notes)
+from .models import (
+    CARD_FIELDS,
+    REQUIRED_CARD_FIELDS,
+    Note,
+    ProposalRevision,
+    card_value,
+    empty_card_fields,
+    live_notes,
+)
 from .schemas import card_field_schemas
 from .web import wants_fragment
 
@@ -39,7 +46,7 @@ KINDS = {"title": "line", "neighbourhood": "line", "city": "line", "department":
 HINTS = {
     "partners": _l("Un partenaire par ligne."),
     "skills": _l("Une compétence par ligne."),
-    "budget_amount": _l("En euros, par exemple 12 500."),
+    "budget_amount": _l("En euros, par exemple 15 000."),
     "summary": _l("Un paragraphe : ce que vous direz en trois minutes."),
 }
 STATUS_LABELS = {

@@ -209,7 +209,7 @@ class _Euros(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value is None or isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValidationError(_l("Saisissez un montant en euros, par exemple 12 500."))
+            raise ValidationError(_l("Saisissez un montant en euros, par exemple 15 000."))
         text = re.sub(r"[\s\u00a0\u202f€]", "", str(value))
         if not text:
             return None
@@ -218,9 +218,9 @@ class _Euros(fields.Field):
         if re.fullmatch(r"[-\u2212]\d+([.,]\d*)?", text):
             raise ValidationError(_l("Le budget ne peut pas être négatif."))
         if re.fullmatch(r"\d+[.,]\d*", text):
-            raise ValidationError(_l("Arrondissez à l'euro près, par exemple 12 500."))
+            raise ValidationError(_l("Arrondissez à l'euro près, par exemple 15 000."))
         if not re.fullmatch(r"\d{1,12}", text):
-            raise ValidationError(_l("Saisissez un montant en euros, par exemple 12 500."))
+            raise ValidationError(_l("Saisissez un montant en euros, par exemple 15 000."))
         amount = int(text)
         if amount > BUDGET_MAX:
             raise ValidationError(_l("Au plus 100 000 000 €."))

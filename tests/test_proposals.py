@@ -143,7 +143,7 @@ LONG = "é" * 2001
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("budget_amount", "-1500", "Le budget ne peut pas être négatif."),
     ("budget_amount", "−20", "Le budget ne peut pas être négatif."),
-    ("budget_amount", "beaucoup", "Saisissez un montant en euros, par exemple 12 500."),
+    ("budget_amount", "beaucoup", "Saisissez un montant en euros, par exemple 15 000."),
     ("budget_amount", "12,50", "Arrondissez à l'euro près"),
     ("budget_amount", "999999999999", "Au plus 100"),
     ("title", "T" * 201, "201 caractères : c'est 1 de trop (au plus 200)."),
@@ -408,3 +408,24 @@ def test_a_note_posted_later_can_be_linked_from_an_open_card(event, tablet):
     assert 'id="field-notes"' in push["html"]
     assert re.search(r'type="checkbox" name="value" value="\d+"\s*>\s*<span>Pas de bus le soir',
                      push["html"])
+
+
+def test_the_card_speaks_plain_french_when_it_refuses(event, tablet):
+    from .test_i18n import assert_plain_french
+
+    table = event.tables[0]
+    awa, bob = tablet(table, "Awa"), tablet(table, "Bob", captain=True)
+    awa.post(field_url(table, "need"), {"value": "Des bus", "version": 0})
+    for response in (
+        awa.get("/table"),
+        awa.post(field_url(table, "budget_amount"), {"value": "abc", "version": 0}),
+        awa.post(field_url(table, "budget_amount"), {"value": "-4", "version": "x"}),
+        awa.post(field_url(table, "title"), {"version": 0}, htmx=False),
+        bob.post(field_url(table, "need"), {"value": "Un local", "version": 0}),
+        bob.post(field_url(table, "need"), {"value": "Un local", "version": 0}, htmx=False),
+        bob.post(field_url(table, "priority_axis_id"), {"value": "zz", "version": 0}),
+        bob.post(f"/tables/{table.id}/fiche/etat", {"status": "ready"}),
+        bob.get(field_url(table, "need") + "/historique"),
+    ):
+        assert response.status_code < 500
+        assert_plain_french(response)

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from board import db
 from board.models import PriorityAxis, Proposal
 
-from .conftest import PROJECTOR, join, wait_online
+from .conftest import PROJECTOR, join, serious_violations, wait_online
 
 NEED = "Les jeunes n'ont aucun lieu où se retrouver le soir après 19 h"
 OBJECTIVE = "Ouvrir un local associatif trois soirs par semaine, géré par eux"
@@ -76,6 +76,7 @@ def test_same_field_conflict_shows_both_and_the_writer_chooses(open_page, live, 
     expect(conflict.locator('[data-version="theirs"]')).to_have_text("Plus de bus le soir")
     expect(conflict.locator('[data-version="mine"]')).to_have_text("Un local pour les jeunes")
     expect(bob.get_by_label("Besoin")).to_have_value("Un local pour les jeunes")
+    assert serious_violations(bob) == []
 
     # Awa leaves the field; Bob keeps his version, and Awa's tablet catches up with it.
     awa.get_by_label("Titre").click()
@@ -89,6 +90,7 @@ def test_same_field_conflict_shows_both_and_the_writer_chooses(open_page, live, 
     history = captain.locator("#card-history")
     expect(history).to_contain_text("Plus de bus le soir")
     expect(history).to_contain_text("Bob")
+    assert serious_violations(captain) == []
     history.get_by_role("button", name="Restaurer cette version").click()
     expect(bob.get_by_label("Besoin")).to_have_value("Plus de bus le soir", timeout=5000)
     expect(awa.get_by_label("Besoin")).to_have_value("Plus de bus le soir", timeout=5000)
@@ -105,6 +107,7 @@ def test_bad_budget_says_why_beside_the_field_and_keeps_the_text(open_page, live
     expect(budget).to_have_attribute("aria-invalid", "true")
     expect(budget).to_have_value("-1500")
     expect(budget).to_be_focused()
+    assert serious_violations(awa) == []
     budget.fill("")
     awa.keyboard.type("12500")
     expect(awa.locator("#card-budget_amount-error")).to_have_count(0, timeout=5000)
@@ -125,6 +128,7 @@ def test_the_captain_declares_the_card_ready_once_complete(open_page, live, live
     captain.get_by_role("button", name="Déclarer la fiche prête").click()
     expect(captain.locator("#card-status-error")).to_contain_text("Il manque encore")
     expect(captain.locator("#card-status-error")).to_contain_text("Titre")
+    assert serious_violations(captain) == []
 
     captain.get_by_label("Axe prioritaire").select_option(label="Des lieux pour les jeunes")
     for label, text in (("Titre", "Un local jeunes"), ("Besoin", "Un lieu"),
