@@ -229,6 +229,13 @@ def _record(proposal, field, version, value, participant, restored_from=None):
         author_name=participant.name if participant else "", restored_from=restored_from))
 
 
+def _lock(proposal: Proposal) -> None:
+    """Writes to one card take its row first, then the table's: one order, no deadlock, and
+    each reads the latest revision once the previous writer has committed. (SQLite has a
+    single writer anyway.)"""
+    db.session.refresh(proposal, with_for_update=True)
+
+
 def update_field(proposal: Proposal, field: str, data: dict, participant: Participant, *,
                  restored_from: int | None = None) -> tuple[int, bool]:
     """Save one field typed over `data["version"]` (or `data["over"]`, chosen in a conflict).
@@ -237,6 +244,7 @@ def update_field(proposal: Proposal, field: str, data: dict, participant: Partic
     when the field moved on since that version, and ValidationError for a card no longer
     editable or a value from elsewhere.
     """
+    _lock(proposal)
     if proposal.status not in EDITABLE_STATUSES:
         raise ValidationError({"value": [_l("La fiche a été présentée : elle ne se modifie "
                                             "plus.")]})
@@ -307,6 +315,7 @@ def change_status(proposal: Proposal, status: str, participant: Participant | No
 
     `labels` names the fields for the message listing what is missing.
     """
+    _lock(proposal)
     if status not in STATUS_FLOW.get(proposal.status, set()):
         raise ValidationError({"status": [_l("Ce changement d'état n'est pas possible.")]})
     if status == "ready":

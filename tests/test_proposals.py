@@ -429,3 +429,67 @@ def test_the_card_speaks_plain_french_when_it_refuses(event, tablet):
     ):
         assert response.status_code < 500
         assert_plain_french(response)
+
+
+def _in_threads(jobs):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    start = Barrier(len(jobs))
+
+    def run(job):
+        start.wait()
+        return job()
+
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        return list(pool.map(run, jobs))
+
+
+def test_truly_simultaneous_writers_on_postgresql(app, event, tablet, database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("one SQLite writer at a time: a gevent process never interleaves them")
+    table = event.tables[0]
+    names = ("Awa", "Bob", "Chloé", "Dan", "Émile")
+    tablets = [tablet(table, name) for name in names]
+    watcher = tablets[0].socket()
+    watcher.get_received()
+    texts = {field: f"{name} écrit {field}" for field, name in
+             zip(FIELDS_AT_ONCE, names, strict=True)}
+    db.session.commit()
+
+    def typist(who, field):
+        def type_all():
+            version, statuses = 0, []
+            for length in range(1, len(texts[field]) + 1):
+                response = who.post(field_url(table, field),
+                                    {"value": texts[field][:length], "version": version})
+                statuses.append(response.status_code)
+                version = version_in(response, field)
+            return statuses
+        return type_all
+
+    results = _in_threads([typist(w, f) for w, f in zip(tablets, FIELDS_AT_ONCE, strict=True)])
+    assert all(status == 200 for statuses in results for status in statuses)
+    proposal = card(table)
+    for field, text in texts.items():
+        assert getattr(proposal, field) == text
+    received = pushes(watcher)
+    assert sorted(p["seq"] for p in received) == list(range(1, len(received) + 1))
+    for field, text in texts.items():
+        last = max((p for p in received if f'id="field-{field}"' in p["html"]),
+                   key=lambda p: p["seq"])
+        assert value_in(last["html"], field) == text
+
+    # Two writers over the same version at the same instant: one saves, one is told.
+    db.session.commit()
+    awa, bob = tablets[0], tablets[1]
+    version = services.field_versions(card(table))["need"]
+    db.session.commit()
+    answers = _in_threads([
+        lambda: awa.post(field_url(table, "need"), {"value": "Version d'Awa", "version": version}),
+        lambda: bob.post(field_url(table, "need"), {"value": "Version de Bob", "version": version}),
+    ])
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    loser = next(a for a in answers if a.status_code == 409).get_data(as_text=True)
+    assert "Version d'Awa" in html.unescape(loser) and "Version de Bob" in html.unescape(loser)
+    assert card(table).need in ("Version d'Awa", "Version de Bob")
