@@ -30,6 +30,7 @@
   }
 
   function busy(form) {
+    if (form.hasAttribute("data-taking")) return true;
     return (form.contains(document.activeElement) && isControl(document.activeElement)) ||
       form.hasAttribute("data-dirty") || form.hasAttribute("data-sending") ||
       form.querySelector("[data-conflict]") !== null;
@@ -62,6 +63,19 @@
     if (form) form.setAttribute("data-dirty", "");
   });
 
+  // Once no save of it is in flight, replace the field with the server's, in one go.
+  function takeTheirs(form) {
+    if (form.hasAttribute("data-sending")) return;  // afterRequest calls again
+    fetch(form.dataset.resync, {headers: {"HX-Request": "true"}, credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null || form.hasAttribute("data-sending")) return;
+        form.removeAttribute("data-taking");
+        form.removeAttribute("data-editing");
+        htmx.swap(document.body, html, {swapStyle: "none"});
+      });
+  }
+
   document.body.addEventListener("htmx:beforeRequest", function (e) {
     var form = e.detail.elt;
     if (!form.classList.contains("card-field") || e.detail.requestConfig.verb !== "post") return;
@@ -82,7 +96,7 @@
       control.setAttribute("aria-describedby",
                            refused ? control.id + "-error" : "feedback-" + form.dataset.field);
     }
-    settle(form);
+    if (form.hasAttribute("data-taking")) takeTheirs(form); else settle(form);
   });
 
   // « Garder ma version » writes over the version shown (sent as a value: the panel may be
@@ -99,10 +113,12 @@
       htmx.ajax("POST", mine.getAttribute("hx-post"),
                 {source: mine, values: {over: keep.value}, swap: "none"});
     } else if (take) {
-      var form = fieldOf(take);
-      form.removeAttribute("data-dirty");
-      take.closest("[data-conflict]").remove();
-      form.removeAttribute("data-editing");
+      e.preventDefault();
+      e.stopPropagation();
+      var theirs = fieldOf(take);
+      theirs.setAttribute("data-taking", "");
+      theirs.removeAttribute("data-dirty");
+      takeTheirs(theirs);
     } else if (close) {
       e.preventDefault();
       var panel = document.getElementById("card-history");

@@ -170,3 +170,27 @@ def test_presence_and_unsent_typing_survive_a_server_restart(open_page, live, li
     bob.reload()
     expect(bob.locator("#presence-need")).not_to_contain_text("Awa")
     expect(bob.locator("#presence-title")).to_contain_text("Awa")
+
+
+def test_taking_the_other_version_ends_the_conflict(open_page, live, live_event):
+    table = live_event.tables[0]
+    awa = join(open_page, live, table, "Awa")
+    bob = join(open_page, live, table, "Bob")
+    awa.get_by_label("Titre").click()
+    bob.get_by_label("Titre").click()
+    awa.keyboard.type("Un bus de nuit")
+    expect(awa.locator("#version-title")).to_have_value("1", timeout=5000)
+    bob.keyboard.type("Navette")
+    expect(bob.locator("#feedback-title .conflict")).to_be_visible(timeout=5000)
+
+    bob.get_by_role("link", name="Prendre sa version").click()
+    expect(bob.locator("#feedback-title .conflict")).to_have_count(0)
+    expect(bob.get_by_label("Titre")).to_have_value("Un bus de nuit", timeout=5000)
+    # Bob's tablet is back in step: his next words save without a conflict.
+    bob.get_by_label("Titre").click()
+    bob.keyboard.press("End")
+    bob.keyboard.type(" électrique")
+    expect(awa.get_by_label("Titre")).to_have_value("Un bus de nuit", timeout=1000)
+    awa.get_by_label("Besoin").click()
+    expect(awa.get_by_label("Titre")).to_have_value("Un bus de nuit électrique", timeout=5000)
+    expect(bob.locator("#feedback-title .conflict")).to_have_count(0)
