@@ -60,19 +60,25 @@ def test_two_tablets_write_need_and_objective_at_once(open_page, live, live_even
     assert (proposal.need, proposal.objective) == (NEED, OBJECTIVE)
 
 
-def test_same_field_conflict_shows_both_and_the_writer_chooses(open_page, live, live_event):
-    table = live_event.tables[0]
+def both_type_in(open_page, live, table, label, field, first, second):
+    """Awa and Bob both have focus in one field; Awa's text saves first, Bob's conflicts."""
     awa = join(open_page, live, table, "Awa")
     bob = join(open_page, live, table, "Bob")
+    awa.get_by_label(label).click()
+    bob.get_by_label(label).click()
+    awa.keyboard.type(first)
+    expect(awa.locator(f"#version-{field}")).to_have_value("1", timeout=5000)
+    bob.keyboard.type(second)
+    expect(bob.locator(f"#feedback-{field} .conflict")).to_be_visible(timeout=5000)
+    return awa, bob
 
-    awa.get_by_label("Besoin").click()
-    bob.get_by_label("Besoin").click()
-    awa.keyboard.type("Plus de bus le soir")
-    expect(awa.locator("#version-need")).to_have_value("1", timeout=5000)
-    bob.keyboard.type("Un local pour les jeunes")
 
+def test_same_field_conflict_shows_both_and_the_writer_chooses(open_page, live, live_event):
+    table = live_event.tables[0]
+    awa, bob = both_type_in(open_page, live, table, "Besoin", "need", "Plus de bus le soir",
+                            "Un local pour les jeunes")
     conflict = bob.locator("#feedback-need .conflict")
-    expect(conflict).to_contain_text("Awa a modifié ce champ", timeout=5000)
+    expect(conflict).to_contain_text("Awa a modifié ce champ")
     expect(conflict.locator('[data-version="theirs"]')).to_have_text("Plus de bus le soir")
     expect(conflict.locator('[data-version="mine"]')).to_have_text("Un local pour les jeunes")
     expect(bob.get_by_label("Besoin")).to_have_value("Un local pour les jeunes")
@@ -174,14 +180,8 @@ def test_presence_and_unsent_typing_survive_a_server_restart(open_page, live, li
 
 def test_taking_the_other_version_ends_the_conflict(open_page, live, live_event):
     table = live_event.tables[0]
-    awa = join(open_page, live, table, "Awa")
-    bob = join(open_page, live, table, "Bob")
-    awa.get_by_label("Titre").click()
-    bob.get_by_label("Titre").click()
-    awa.keyboard.type("Un bus de nuit")
-    expect(awa.locator("#version-title")).to_have_value("1", timeout=5000)
-    bob.keyboard.type("Navette")
-    expect(bob.locator("#feedback-title .conflict")).to_be_visible(timeout=5000)
+    awa, bob = both_type_in(open_page, live, table, "Titre", "title", "Un bus de nuit",
+                            "Navette")
 
     bob.get_by_role("link", name="Prendre sa version").click()
     expect(bob.locator("#feedback-title .conflict")).to_have_count(0)
