@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 
 from . import db
+from .day import progress
 from .models import Connection, Event, Note, Participant, live_notes
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
@@ -46,4 +47,4 @@ def table_card(table) -> dict:
     latest = db.session.scalars(
         live_notes(table.id).order_by(None).order_by(Note.id.desc()).limit(LATEST)).all()
     return {"table": table, "present": present, "counts": counts, "latest": latest,
-            "total": sum(counts.values())}
+            "total": sum(counts.values()), "progress": progress(table)}
