@@ -232,7 +232,7 @@ def _done(event, fragment=None, **context):
 
 def _refused(event, errors, fragment="day/_controls.html"):
     """A refused console action: 422 with the message in the controls' error line."""
-    message = " ".join(m for messages in errors.values() for m in messages)
+    message = " ".join(str(m) for messages in errors.values() for m in messages)
     if wants_fragment():
         return render_template("_flash.html", message=message, level="error"), 422
     return render_template("day/console.html", error=message, **console_context(event)), 422

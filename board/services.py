@@ -197,11 +197,14 @@ def set_phase_step(event: Event, phase: str, data: dict) -> PhaseStep:
 
 def control_countdown(event: Event, kind: str, data: dict, now: datetime) -> Countdown:
     """Start, pause, resume, extend or stop one of the event's countdowns."""
-    countdown = countdown_of(event, kind)
     action, seconds = data["action"], data.get("seconds")
+    existing = db.session.scalar(select(Countdown).filter_by(event_id=event.id, kind=kind))
+    if action == "start" and not seconds:
+        raise ValidationError({"seconds": [_l("Donnez une durée.")]})
+    if action == "extend" and (existing is None or existing.stopped):
+        raise ValidationError({"seconds": [_l("Aucun compte à rebours à prolonger.")]})
+    countdown = existing or countdown_of(event, kind)
     if action == "start":
-        if not seconds:
-            raise ValidationError({"seconds": [_l("Donnez une durée.")]})
         _start(countdown, seconds, now)
     elif action == "pause" and countdown.running:
         countdown.remaining = max(0.0, countdown.left(now))
@@ -214,10 +217,8 @@ def control_countdown(event: Event, kind: str, data: dict, now: datetime) -> Cou
         if countdown.running:
             # Extending a countdown that is already over counts from now.
             countdown.ends_at = max(countdown.ends_at, now) + timedelta(seconds=seconds)
-        elif countdown.paused:
-            countdown.remaining += seconds
         else:
-            raise ValidationError({"seconds": [_l("Aucun compte à rebours à prolonger.")]})
+            countdown.remaining += seconds
         countdown.duration += seconds
     elif action == "stop":
         countdown.ends_at = countdown.remaining = None
