@@ -215,12 +215,6 @@ def push_day(event: Event) -> None:
 
 # ---- Views ---------------------------------------------------------------------------
 
-def _event(event_id) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    return event
-
 
 def _done(event, fragment=None, **context):
     """The answer to a console form: htmx gets the fragment (or nothing, the push will come),
@@ -242,7 +236,7 @@ def _refused(event, errors, fragment="day/_controls.html"):
 @organizer_required
 def console(event_id):
     """The organizer's console for the day: phase, countdown, pitches, progress (phone-ready)."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     return render_template("day/console.html", error=None, **console_context(event))
 
 
@@ -250,7 +244,7 @@ def console(event_id):
 @organizer_required
 def region(event_id):
     """The console's live region alone, refetched when its socket (re)connects."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     return render_template("day/_console_board.html", **console_context(event))
 
 
@@ -258,7 +252,7 @@ def region(event_id):
 @organizer_required
 def set_phase(event_id):
     """Move the whole event to another phase."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     try:
         data = phase_schema.load(request.form.to_dict())
     except ValidationError as error:
@@ -272,7 +266,7 @@ def set_phase(event_id):
 @organizer_required
 def set_phase_step(event_id, phase):
     """Edit a phase's instruction and usual countdown."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     if phase not in PHASES:
         abort(404)
     try:
@@ -288,7 +282,7 @@ def set_phase_step(event_id, phase):
 @organizer_required
 def control_countdown(event_id, kind):
     """Start, pause, resume, extend or stop the phase's or the pitch's countdown."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     if kind not in ("phase", "pitch"):
         abort(404)
     try:
@@ -311,7 +305,7 @@ def _pitch(event, pitch_id) -> Pitch:
 @organizer_required
 def move_pitch(event_id, pitch_id):
     """Move a table up or down the pitch queue."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     pitch = _pitch(event, pitch_id)
     try:
         data = move_schema.load(request.form.to_dict())
@@ -326,7 +320,7 @@ def move_pitch(event_id, pitch_id):
 @organizer_required
 def start_pitch(event_id, pitch_id):
     """Put this table's card on the plenary and start its countdown."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     services.start_pitch(event, _pitch(event, pitch_id), now())
     push_day(event)
     return _done(event)
@@ -339,7 +333,7 @@ STEPS = {"suivant": 1, "precedent": -1}
 @organizer_required
 def step_pitch(event_id, direction):
     """The next or previous table in the queue; `fin` goes back to the wall."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     if direction == "fin":
         services.start_pitch(event, None, now())
     elif direction in STEPS:
@@ -354,7 +348,7 @@ def step_pitch(event_id, direction):
 @organizer_required
 def set_stage(event_id):
     """What the plenary shows, and how long a pitch lasts."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     try:
         services.set_stage(event, stage_schema.load(request.form.to_dict()))
     except ValidationError as error:
@@ -384,7 +378,7 @@ def _proposal(event, proposal_id) -> Proposal:
 @organizer_required
 def selection(event_id):
     """Every proposal with its verdict and comment; closing and reopening the selection."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     return render_template("day/selection.html", **selection_context(event))
 
 
@@ -392,7 +386,7 @@ def selection(event_id):
 @organizer_required
 def decide(event_id, proposal_id):
     """Record the verdict on one proposal (prototype, to study, not retained)."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     proposal = _proposal(event, proposal_id)
     form = request.form.to_dict()
     context = selection_context(event)
@@ -414,7 +408,7 @@ def decide(event_id, proposal_id):
 @organizer_required
 def close_selection(event_id):
     """Freeze the selection, with the time it was closed."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     try:
         services.close_selection(event, current_organizer().username, now())
     except ValidationError:
@@ -427,7 +421,7 @@ def close_selection(event_id):
 @organizer_required
 def reopen_selection(event_id):
     """Reopen the selection: an explicit action, logged with who and why."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     form = request.form.to_dict()
     try:
         services.reopen_selection(event, current_organizer().username,
@@ -450,7 +444,7 @@ def follow_up_context(event: Event) -> dict:
 @organizer_required
 def follow_up(event_id):
     """The prototypes, their sponsors and the dated notes of their follow-up."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     return render_template("day/follow_up.html", **follow_up_context(event))
 
 
@@ -464,7 +458,7 @@ def _follow_up_refused(event, target, form, error):
 @organizer_required
 def set_sponsor(event_id, proposal_id):
     """Name (or rename) the sponsor of a prototype."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     proposal = _proposal(event, proposal_id)
     form = request.form.to_dict()
     try:
@@ -479,7 +473,7 @@ def set_sponsor(event_id, proposal_id):
 @organizer_required
 def add_follow_up(event_id, proposal_id):
     """Add a dated note (and the status it reports) to a prototype's follow-up."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     proposal = _proposal(event, proposal_id)
     sponsor = db.session.scalar(select(Sponsor).where(Sponsor.proposal_id == proposal.id))
     if sponsor is None:

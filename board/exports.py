@@ -12,20 +12,20 @@ from sqlalchemy import select
 
 from . import archive, db, services
 from .auth import organizer_required
-from .day import (FOLLOW_UP_LABELS, VERDICT_LABELS, card_completeness, decisions_of,
-                  proposals_of, results)
+from .day import (
+    FOLLOW_UP_LABELS,
+    VERDICT_LABELS,
+    card_completeness,
+    decisions_of,
+    proposals_of,
+    results,
+)
 from .models import Event, PriorityAxis
 from .organizer import _event_form
 from .schemas import event_schema
 
 bp = Blueprint("exports", __name__, url_prefix="/organisation")
 
-
-def _event(event_id) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    return event
 
 
 def _slug(text: str) -> str:
@@ -43,7 +43,7 @@ def _download(body, filename, mimetype):
 @organizer_required
 def index(event_id):
     """Every export of the event, the report, the next edition."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     return render_template("exports/index.html", event=event, kinds=archive.CSV_EXPORTS.values())
 
 
@@ -51,7 +51,7 @@ def index(event_id):
 @organizer_required
 def csv_file(event_id, kind):
     """One kind of row as a CSV file, as it stands now."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     export = archive.CSV_EXPORTS.get(kind)
     if export is None:
         abort(404)
@@ -63,7 +63,7 @@ def csv_file(event_id, kind):
 @organizer_required
 def json_file(event_id):
     """The whole event in one JSON file, which imports back into any installation."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     body = json.dumps(archive.dump_event(event), ensure_ascii=False, indent=1)
     return _download(body, f"tablee-{_slug(event.name)}.json", "application/json")
 
@@ -95,7 +95,7 @@ def import_event():
 @organizer_required
 def new_edition(event_id):
     """A new event with this one's setup: themes, tables, phase instructions and countdowns."""
-    source = _event(event_id)
+    source = db.get_or_404(Event, event_id)
     if request.method == "GET":
         values = {"name": "", "date": "", "place": source.place,
                   "table_count": str(len(source.tables)),
@@ -114,7 +114,7 @@ def new_edition(event_id):
 @organizer_required
 def report(event_id):
     """The booklet of the day, to print or save as PDF: axes, every card, the results."""
-    event = _event(event_id)
+    event = db.get_or_404(Event, event_id)
     axes = db.session.scalars(select(PriorityAxis).where(PriorityAxis.event_id == event.id)
                               .order_by(PriorityAxis.position)).all()
     proposals = proposals_of(event)

@@ -4,8 +4,16 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate,
-                         validates_schema)
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from .models import CODE_ALPHABET, DECISIONS, FOLLOW_UP_STATUSES, PHASES, SCREENS
 

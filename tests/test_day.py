@@ -4,8 +4,18 @@ import pytest
 
 from board import db, socketio
 from board.day import progress
-from board.models import (Countdown, Decision, Event, FollowUpNote, PhaseStep, Pitch, Proposal,
-                          SelectionLog, Sponsor, Stage)
+from board.models import (
+    Countdown,
+    Decision,
+    Event,
+    FollowUpNote,
+    PhaseStep,
+    Pitch,
+    Proposal,
+    SelectionLog,
+    Sponsor,
+    Stage,
+)
 
 from .conftest import pushes
 
@@ -242,7 +252,7 @@ def test_a_pitch_puts_the_card_on_the_plenary_and_the_turn_on_its_tablets(
     [shown] = pushes(screen)
     assert "Un espace emploi" in shown["html"]
     assert f'data-table="{event.tables[0].id}"' in awa.get("/table").get_data(as_text=True)
-    assert 'data-table="{}"'.format(event.tables[1].id) in zoe.get("/table").get_data(as_text=True)
+    assert f'data-table="{event.tables[1].id}"' in zoe.get("/table").get_data(as_text=True)
 
     clock.advance(151)
     assert countdown_text(wall(client, event), "stage") == "0:29"

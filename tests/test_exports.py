@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pytest
 
 from board import archive, create_app, db, services
-from board.models import (Event, Note, PhaseStep, PriorityAxis, Proposal, Sponsor, Stage, Table)
+from board.models import Event, Note, PhaseStep, PriorityAxis, Proposal, Sponsor, Stage, Table
 
 from .conftest import csrf_token
 
