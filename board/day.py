@@ -216,16 +216,17 @@ def push_day(event: Event) -> None:
 # ---- Views ---------------------------------------------------------------------------
 
 
-def _done(event, fragment=None, **context):
-    """The answer to a console form: htmx gets the fragment (or nothing, the push will come),
-    a plain form post goes back to the page it came from."""
+def _done(event):
+    """The answer to a console form: htmx gets nothing (it clears the alert line; the push
+    brings the change), a plain form post goes back to the page it came from."""
     if wants_fragment():
-        return (render_template(fragment, event=event, **context) if fragment else ""), 200
+        return ""
     return redirect(request.referrer or url_for(".console", event_id=event.id))
 
 
-def _refused(event, errors, fragment="day/_controls.html"):
-    """A refused console action: 422 with the message in the controls' error line."""
+def _refused(event, errors):
+    """A refused console action: 422 with the message in the console's alert line (the
+    form stays as typed)."""
     message = " ".join(str(m) for messages in errors.values() for m in messages)
     if wants_fragment():
         return render_template("_flash.html", message=message, level="error"), 422
@@ -465,7 +466,6 @@ def set_sponsor(event_id, proposal_id):
         services.set_sponsor(proposal, sponsor_schema.load(form))
     except ValidationError as error:
         return _follow_up_refused(event, f"sponsor-{proposal.id}", form, error)
-    push_day(event)
     return redirect(url_for(".follow_up", event_id=event.id) + f"#prototype-{proposal.id}")
 
 

@@ -34,6 +34,12 @@ def console_page(open_page, live, live_app):
     return open_
 
 
+def synced(page):
+    """Wait until the page has caught up with the server after (re)connecting."""
+    wait_online(page)
+    page.evaluate("window.tablee.refetch()")
+
+
 def cards(event, *titles):
     for table, title in zip(event.tables, titles, strict=False):
         db.session.add(Proposal(table=table, title=title, city="Sarcelles", department="95",
@@ -60,10 +66,15 @@ def test_a_whole_pitch_from_the_phone_remote(open_page, live, live_event, consol
     awa = join(open_page, live, t1, "Awa")
     zoe = join(open_page, live, t2, "Zoé")
     remote = console_page(f"/organisation/evenements/{event.id}/regie", PHONE)
-    wait_online(remote)
+    synced(remote)
 
+    remote.get_by_label("Durée d'un pitch (secondes)").fill("5")
+    remote.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(remote.locator("#console-error")).to_contain_text("Entre 10 secondes et une heure.")
+    expect(remote.get_by_label("Durée d'un pitch (secondes)")).to_have_value("5")
     remote.get_by_label("Durée d'un pitch (secondes)").fill("10")
     remote.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(remote.locator("#console-error")).to_be_empty()
     expect(remote.get_by_label("Durée d'un pitch (secondes)")).to_have_value("10")
     remote.get_by_role("button", name="Suivant ▶").click()
 
@@ -102,7 +113,7 @@ def test_a_tablet_with_a_wrong_clock_shows_the_servers_countdown(
         browser, open_page, live, live_event, console_page):
     event = live_event
     console = console_page(f"/organisation/evenements/{event.id}/regie")
-    wait_online(console)
+    synced(console)
     normal = join(open_page, live, event.tables[0], "Awa")
     skewed = join(open_page, live, event.tables[1], "Bob")
     # Bob's tablet thinks it is three hours and a half later than it is.
