@@ -188,7 +188,8 @@ def countdown_view(countdown: Countdown | None, at: datetime) -> dict | None:
             "text": format_left(left), "over": left <= 0, "paused": countdown.paused}
 
 
-def console_context(event: Event) -> dict:
+def console_context(event: Event, with_cards: bool = True) -> dict:
+    """What the console shows; the tables' cards are left out of the pushed controls."""
     from .plenary import table_card
 
     return {"event": event, "phases": PHASES, "labels": PHASE_LABELS,
@@ -196,7 +197,7 @@ def console_context(event: Event) -> dict:
             "steps": {s.phase: s for s in db.session.scalars(
                 select(PhaseStep).where(PhaseStep.event_id == event.id))},
             "defaults": DEFAULT_INSTRUCTIONS,
-            "cards": [table_card(t) for t in event.tables],
+            "cards": [table_card(t) for t in event.tables] if with_cards else [],
             "proposals": {p.table_id: p for p in proposals_of(event)}}
 
 
@@ -208,7 +209,8 @@ def push_day(event: Event) -> None:
     with realtime.room_locale():
         banner = render_template("day/_banner.html", event=event, oob=True)
         stage = render_template("day/_stage.html", event=event, oob=True)
-        controls = render_template("day/_controls.html", oob=True, **console_context(event))
+        controls = render_template("day/_controls.html", oob=True,
+                                   **console_context(event, with_cards=False))
     realtime.event_changed(event, tablets_html=banner, wall_html=banner + stage,
                            console_html=controls)
 
@@ -500,7 +502,12 @@ REMOTE = {
 }
 
 
-def remote(event: Event, action: str) -> None:
-    """Run a remote button's action (the socket handler has checked the organizer)."""
-    REMOTE[action](event, now())
+def remote(event: Event, action: str) -> dict | None:
+    """Run a remote button's action (the socket handler has checked the organizer);
+    returns the refusal's messages, if any."""
+    try:
+        REMOTE[action](event, now())
+    except ValidationError as error:
+        return error.messages
     push_day(event)
+    return None

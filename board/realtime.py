@@ -126,7 +126,9 @@ def remote(payload):
     event = db.session.get(Event, data["event_id"])
     if event is None or current_organizer() is None:
         return {"ok": False, "errors": {"action": [_("Réservé aux organisateurs.")]}}
-    day.remote(event, data["action"])
+    errors = day.remote(event, data["action"])
+    if errors:
+        return {"ok": False, "errors": {k: [str(m) for m in v] for k, v in errors.items()}}
     return {"ok": True}
 
 

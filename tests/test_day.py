@@ -515,6 +515,11 @@ def test_only_the_organizer_changes_the_day_over_the_socket(app, event, tablet, 
     assert remote.emit("remote", {"event_id": event.id, "action": "pause"},
                        callback=True) == {"ok": True}
     assert db.session.scalars(db.select(Countdown).where(Countdown.kind == "pitch")).one().paused
+    remote.emit("remote", {"event_id": event.id, "action": "stop"}, callback=True)
+    # Extending a countdown that is not running is refused with a reason, over the socket too.
+    answer = remote.emit("remote", {"event_id": event.id, "action": "extend"}, callback=True)
+    assert answer == {"ok": False,
+                      "errors": {"seconds": ["Aucun compte à rebours à prolonger."]}}
 
 
 @pytest.mark.parametrize("payload", [None, "next", {}, {"event_id": "x", "action": "next"},
