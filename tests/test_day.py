@@ -539,3 +539,13 @@ def test_console_pages_need_an_organizer(event, client, tablet):
         assert response.status_code == 302 and "/organisation/connexion" in response.headers[
             "Location"]
         assert awa.get(url(event, path), htmx=True).status_code == 401
+
+
+def test_the_console_region_is_what_a_reconnecting_console_refetches(event, console, clock):
+    post(console, url(event, "/etape"), {"phase": "pitches"})
+    region = console.get(url(event, "/regie/direct"), headers={"HX-Request": "true"})
+    html = region.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="board"')
+    for part in ('id="day-banner"', 'id="stage"', 'id="console-controls"',
+                 f'id="plenary-table-{event.tables[0].id}"', "Pitchs"):
+        assert part in html
