@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 
 from . import db
+from .day import progress
 from .models import Connection, Event, Note, Participant, Proposal, live_notes
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
@@ -47,4 +48,4 @@ def table_card(table) -> dict:
         live_notes(table.id).order_by(None).order_by(Note.id.desc()).limit(LATEST)).all()
     proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
     return {"table": table, "present": present, "counts": counts, "latest": latest,
-            "total": sum(counts.values()), "proposal": proposal}
+            "total": sum(counts.values()), "proposal": proposal, "progress": progress(table)}
