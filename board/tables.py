@@ -3,9 +3,8 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from . import db, limiter, services
+from . import limiter, services
 from .auth import current_participant, participant_required, sign_in_participant
-from .models import Note, live_notes
 from .schemas import join_schema
 from .web import wants_fragment
 
@@ -48,7 +47,7 @@ def join():
 def show():
     """The table's board: the note form, the notes, live."""
     me = current_participant()
-    return render_template("tables/show.html", table=me.table, **board_context(me.table))
+    return render_template("tables/show.html", **board_context(me))
 
 
 @bp.get("/table/tableau")
@@ -56,13 +55,14 @@ def show():
 def region():
     """The live region alone, refetched by a tablet after a (re)connection or a gap."""
     me = current_participant()
-    return render_template("tables/_board.html", table=me.table, **board_context(me.table))
+    return render_template("tables/_board.html", **board_context(me))
 
 
-def board_context(table):
-    notes = db.session.scalars(live_notes(table.id).options(
-        db.joinedload(Note.author), db.joinedload(Note.theme))).all()
-    return {"notes": notes, "themes": table.event.themes}
+def board_context(me):
+    """The board as this person sees it: the table's columns, and their own dots."""
+    from .axes import columns_context, dots_context
+
+    return {"themes": me.table.event.themes, **columns_context(me.table), **dots_context(me)}
 
 
 @bp.post("/quitter")
