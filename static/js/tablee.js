@@ -89,9 +89,24 @@
     htmx.swap(body, msg.html, {swapStyle: "none"});
   });
 
-  // A push never replaces what someone is typing in: an open edit form stays put.
+  // A push never replaces what someone is typing in: an open edit form stays put, and a
+  // region pushed whole (a table's columns) keeps the edit forms open inside it.
+  var refocus = null;
   body.addEventListener("htmx:oobBeforeSwap", function (event) {
-    if (event.detail.target.hasAttribute("data-editing")) event.detail.shouldSwap = false;
+    var target = event.detail.target;
+    if (target.hasAttribute("data-editing")) { event.detail.shouldSwap = false; return; }
+    var fragment = event.detail.fragment;
+    if (!fragment || !fragment.querySelector) return;
+    target.querySelectorAll("[data-editing][id]").forEach(function (form) {
+      var fresh = fragment.querySelector("#" + CSS.escape(form.id));
+      if (!fresh) return;
+      if (form.contains(document.activeElement)) refocus = document.activeElement;
+      fresh.replaceWith(form);
+    });
+  });
+  body.addEventListener("htmx:oobAfterSwap", function () {
+    if (refocus && document.contains(refocus)) refocus.focus();
+    refocus = null;
   });
 
   window.tablee = {socket: socket, refetch: refetch,
