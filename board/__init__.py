@@ -98,7 +98,7 @@ def create_app(test_config=None):
         ping_timeout=10,
     )
 
-    from . import axes, cli, notes, organizer, plenary, realtime, tables, web
+    from . import axes, cli, consolidation, notes, organizer, plenary, realtime, tables, web
 
     web.init_app(app)
     cli.init_app(app)
@@ -108,6 +108,7 @@ def create_app(test_config=None):
     app.register_blueprint(organizer.bp)
     app.register_blueprint(plenary.bp)
     app.register_blueprint(axes.bp)
+    app.register_blueprint(consolidation.bp)
     return app
 
 

@@ -71,7 +71,7 @@ def push_columns(table, extra: str = "") -> None:
         "axes/_columns.html", oob=True, **columns_context(table)) + extra)
 
 
-def _stale_dots() -> str:
+def stale_dots() -> str:
     """Dots left differ per person: after a change to them, each tablet fetches its own."""
     return render_template("axes/_my_dots_stale.html")
 
@@ -213,7 +213,7 @@ def delete(axis_id):
         services.delete_axis(axis)
     except ValidationError as error:
         return _refused(error)
-    push_columns(axis.table, _stale_dots())
+    push_columns(axis.table, stale_dots())
     return _done()
 
 
@@ -226,7 +226,7 @@ def restore(axis_id):
         services.restore_axis(axis)
     except ValidationError as error:
         return _refused(error)
-    push_columns(axis.table, _stale_dots())
+    push_columns(axis.table, stale_dots())
     return _done()
 
 
@@ -321,7 +321,7 @@ def vote_state():
         services.set_vote_state(me.table, vote_state_schema.load(request.form.to_dict()))
     except ValidationError as error:
         return _refused(error)
-    push_columns(me.table, _stale_dots())
+    push_columns(me.table, stale_dots())
     return _done()
 
 

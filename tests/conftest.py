@@ -6,7 +6,7 @@ from flask import g
 from sqlalchemy import create_engine, text
 
 from board import create_app, db, services, socketio
-from board.models import Event
+from board.models import Event, Organizer
 
 POSTGRES_URL = os.environ.get("TABLEE_TEST_POSTGRES_URL")
 
@@ -72,6 +72,26 @@ def event(app) -> Event:
         "themes": [{"name": "Éducation", "colour": "#1d70b8"},
                    {"name": "Emploi", "colour": "#00703c"}],
     })
+
+
+@pytest.fixture
+def organizer(app):
+    organizer = Organizer(username="orga")
+    organizer.set_password("un mot de passe")
+    db.session.add(organizer)
+    db.session.commit()
+    return organizer
+
+
+@pytest.fixture
+def console(client, organizer):
+    """The organizer signed in on `client`; `client.csrf` holds a token for its posts."""
+    token = csrf_token(client, "/organisation/connexion")
+    response = client.post("/organisation/connexion", data={
+        "username": "orga", "password": "un mot de passe", "csrf_token": token})
+    assert response.status_code == 302
+    client.csrf = csrf_token(client, "/organisation/evenements/nouveau")
+    return client
 
 
 def csrf_token(client, url="/"):
