@@ -15,7 +15,7 @@ from . import db, realtime, services
 from .auth import current_participant, participant_required
 from .models import Axis, Note, live_notes
 from .schemas import axis_schema, merge_schema, move_schema, vote_schema, vote_state_schema
-from .web import wants_fragment
+from .web import rendering_for_room, wants_fragment
 
 bp = Blueprint("axes", __name__, url_prefix="/axes")
 
@@ -67,8 +67,9 @@ def dots_context(me, error=None) -> dict:
 
 
 def push_columns(table, extra: str = "") -> None:
-    realtime.table_changed(table, render_template(
-        "axes/_columns.html", oob=True, **columns_context(table)) + extra)
+    with rendering_for_room():
+        html = render_template("axes/_columns.html", oob=True, **columns_context(table))
+    realtime.table_changed(table, html + extra)
 
 
 def stale_dots() -> str:

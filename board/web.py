@@ -1,12 +1,13 @@
 """What every page shares: scripts and their CDN fallbacks, security headers, errors, language."""
 
 import uuid
+from contextlib import contextmanager
 
-from flask import (Blueprint, current_app, redirect, render_template, request, session,
+from flask import (Blueprint, current_app, g, redirect, render_template, request, session,
                    url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 
 from . import LANGUAGES
@@ -70,6 +71,25 @@ def script_tags(*names):
                                   cdn=current_app.config["ASSETS_CDN"]))
 
 
+@contextmanager
+def rendering_for_room():
+    """Render a fragment pushed to a whole room: nobody's CSRF token goes in it."""
+    g.room_render = True
+    try:
+        yield
+    finally:
+        g.room_render = False
+
+
+def csrf_field(skip=False):
+    """The form's CSRF field, left out of pushed fragments (and of `skip`, an oob render):
+    there htmx sends each page's own token in a header, while one person's token in a
+    form pushed to all would make everyone else's posts fail."""
+    if skip or g.get("room_render"):
+        return ""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+
 def wants_fragment() -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -77,6 +97,7 @@ def wants_fragment() -> bool:
 def init_app(app):
     app.register_blueprint(bp)
     app.jinja_env.globals["script_tags"] = script_tags
+    app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["new_key"] = lambda: uuid.uuid4().hex

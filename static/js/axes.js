@@ -7,6 +7,12 @@
   var dialog = document.getElementById("move-dialog");
   if (!window.htmx || !document.getElementById("board")) return;
 
+  // SortableJS leaves style attributes on what it moved; htmx would copy them onto the
+  // fresh elements of a push as attributes, which our CSP (rightly) refuses.
+  htmx.config.attributesToSettle = htmx.config.attributesToSettle.filter(function (name) {
+    return name !== "style";
+  });
+
   var dragging = false;
   var missedPush = false;
   var selected = new Set();

@@ -130,8 +130,8 @@ def open_page(browser):
     """Open a page in a fresh context (its own cookies) at a given viewport; no JS errors allowed."""
     contexts, errors = [], []
 
-    def open_(url, viewport=TABLET):
-        context = browser.new_context(viewport=viewport, locale="fr-FR")
+    def open_(url, viewport=TABLET, touch=False):
+        context = browser.new_context(viewport=viewport, locale="fr-FR", has_touch=touch)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{url}: {error}"))
@@ -146,8 +146,8 @@ def open_page(browser):
     assert errors == []
 
 
-def join(open_page, live, table, name, captain=False):
-    page = open_page(f"{live.url}/j/{table.join_code}")
+def join(open_page, live, table, name, captain=False, touch=False):
+    page = open_page(f"{live.url}/j/{table.join_code}", touch=touch)
     if captain:
         page.get_by_label("Code de la table").fill(table.captain_code)
     page.get_by_label("Votre prénom").fill(name)
