@@ -136,7 +136,7 @@ def _axis_form(values=None, errors=None, status=200):
 @bp.post("/")
 @participant_required
 def create():
-    """Anyone at the table adds an axis; the push shows it everywhere, the answer is a fresh form."""
+    """Anyone at the table adds an axis; the push shows it, the answer is a fresh form."""
     me = current_participant()
     form = request.form.to_dict()
     try:

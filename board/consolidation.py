@@ -61,9 +61,7 @@ def console_context(event) -> dict:
     by_axis = defaultdict(list)
     for note in notes:
         by_axis[note.axis_id].append(note)
-    votes = {}
-    for table in event.tables:
-        votes.update(services.vote_counts(table.id))
+    votes = services.vote_counts(event_id=event.id)
     gathered = {s.axis_id: s.priority_axis for s in db.session.scalars(
         select(PrioritySource).join(PriorityAxis).where(PriorityAxis.event_id == event.id))}
     themes = []

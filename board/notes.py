@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 
 from . import db, realtime, services
 from .auth import can_edit_note, current_participant, participant_required
+from .axes import push_columns
 from .models import Note
 from .schemas import note_schema, note_update_schema
 from .web import wants_fragment
@@ -92,7 +93,10 @@ def delete(note_id):
     """Remove a note from the board (kept in the database)."""
     note = _editable_note(note_id)
     services.delete_note(note)
-    realtime.table_changed(note.table, render_template("notes/_gone.html", note=note))
+    if note.axis_id is not None:
+        push_columns(note.table)  # the axis's count of notes changes too
+    else:
+        realtime.table_changed(note.table, render_template("notes/_gone.html", note=note))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return ""

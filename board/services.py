@@ -15,9 +15,22 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import db
-from .models import (CAPTAIN_CODE_LENGTH, JOIN_CODE_LENGTH, Axis, Connection, Event, Note,
-                     Participant, PriorityAxis, PrioritySource, Table, Theme, Vote, new_code,
-                     utcnow)
+from .models import (
+    CAPTAIN_CODE_LENGTH,
+    JOIN_CODE_LENGTH,
+    Axis,
+    Connection,
+    Event,
+    Note,
+    Participant,
+    PriorityAxis,
+    PrioritySource,
+    Table,
+    Theme,
+    Vote,
+    new_code,
+    utcnow,
+)
 
 
 def create_event(data: dict) -> Event:
@@ -358,11 +371,15 @@ def set_vote_state(table: Table, data: dict) -> Table:
     return table
 
 
-def vote_counts(table_id: int) -> dict[int, int]:
-    return dict(db.session.execute(
-        select(Vote.axis_id, func.count()).join(Axis)
-        .where(Axis.table_id == table_id, Axis.deleted_at.is_(None))
-        .group_by(Vote.axis_id)).all())
+def vote_counts(table_id: int | None = None, event_id: int | None = None) -> dict[int, int]:
+    """Dots per live axis, of one table or of a whole event."""
+    query = (select(Vote.axis_id, func.count()).join(Axis)
+             .where(Axis.deleted_at.is_(None)).group_by(Vote.axis_id))
+    if table_id is not None:
+        query = query.where(Axis.table_id == table_id)
+    else:
+        query = query.join(Table).where(Table.event_id == event_id)
+    return dict(db.session.execute(query).all())
 
 
 def sort_axes_by_votes(table: Table) -> Table:
@@ -370,7 +387,8 @@ def sort_axes_by_votes(table: Table) -> Table:
     with _writing(table):
         db.session.refresh(table)
         if not (table.votes_revealed or table.event.votes_live):
-            raise ValidationError({"axis_id": [_l("Révélez d'abord les votes pour trier les axes.")]})
+            raise ValidationError(
+                {"axis_id": [_l("Révélez d'abord les votes pour trier les axes.")]})
         counts = vote_counts(table.id)
         axes = _fresh(live_axes(table.id))
         _renumber(sorted(axes, key=lambda a: -counts.get(a.id, 0)))

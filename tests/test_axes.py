@@ -104,7 +104,7 @@ def test_two_people_moving_the_same_note_end_in_one_state_everyone_sees(app, eve
         first, last = pushes(s)
         assert (first["seq"], last["seq"]) == (4, 5)
         final = last["html"]
-        mobility = final.index('id="axis-%d"' % right.id)
+        mobility = final.index(f'id="axis-{right.id}"')
         assert final.index(f'id="note-{note.id}"') > mobility
         assert final.count(f'id="note-{note.id}"') == 1
 
@@ -121,6 +121,19 @@ def test_a_note_or_axis_of_another_table_cannot_be_moved_or_targeted(app, event,
     assert note.axis_id is None and event.tables[0].seq == 1
 
 
+def test_deleting_a_note_in_an_axis_updates_the_axis_for_everyone(app, event, tablet):
+    awa = tablet(event.tables[0])
+    note = make_note(awa, "Parti bientôt")
+    axis = make_axis(awa)
+    move(awa, note, axis)
+    socket = awa.socket()
+    socket.get_received()
+    awa.post(f"/constats/{note.id}/supprimer")
+    [push] = pushes(socket)
+    assert 'id="columns"' in push["html"] and "0 constats" in push["html"]
+    assert "Parti bientôt" not in push["html"]
+
+
 def test_a_deleted_note_cannot_be_moved(app, event, tablet):
     awa = tablet(event.tables[0])
     note = make_note(awa, "Bientôt parti")
@@ -133,7 +146,8 @@ def test_a_deleted_note_cannot_be_moved(app, event, tablet):
 def test_anyone_renames_and_reorders_axes(app, event, tablet):
     awa = tablet(event.tables[0])
     first, second = make_axis(awa, "Un"), make_axis(awa, "Deux")
-    response = awa.post(f"/axes/{first.id}/modifier", {"name": "Premier", "theme_id": event.themes[1].id})
+    response = awa.post(f"/axes/{first.id}/modifier",
+                        {"name": "Premier", "theme_id": event.themes[1].id})
     assert response.status_code == 200 and "Premier" in text(response)
     assert (first.name, first.theme_id) == ("Premier", event.themes[1].id)
     assert awa.post(f"/axes/{second.id}/deplacer", {"index": 0}).status_code == 204
@@ -287,13 +301,18 @@ def test_refused_votes_say_why_and_change_nothing(app, event, tablet, case, mess
     db.session.refresh(table)
     assert table.seq == seq
     assert pushes(socket) == []
+    # Dots travel over HTTP only: the same vote sent over the socket is not taken either.
+    socket.emit("vote", {"axis_id": target.id})
+    assert [(v.id, v.axis_id) for v in db.session.scalars(db.select(Vote))] == votes_before
+    assert pushes(socket) == []
 
 
 def test_counts_stay_hidden_until_the_captain_reveals_them_then_sort(app, event, tablet):
     open_vote(event)
     table = event.tables[0]
     awa, cap = tablet(table, "Awa"), tablet(table, "Cap", captain=True)
-    low, high = make_axis(awa, "Peu"), make_axis(awa, "Beaucoup")
+    make_axis(awa, "Peu")
+    high = make_axis(awa, "Beaucoup")
     socket = awa.socket()
     socket.get_received()
     vote(awa, high)

@@ -23,7 +23,7 @@ def morning(event, tablet):
     for table, (name, text) in zip(event.tables, [
             ("Décrochage scolaire", "Trop d'élèves décrochent en 4e"),
             ("Les décrocheurs de l'école", "Des décrocheurs sans solution"),
-            ("Emploi des jeunes", "Pas de stage pour les jeunes")]):
+            ("Emploi des jeunes", "Pas de stage pour les jeunes")], strict=True):
         who = tablet(table, f"Capitaine {table.number}", captain=True)
         who.post_note(text)
         who.post("/axes/", {"name": name, "theme_id": event.themes[0].id})
@@ -51,7 +51,7 @@ def test_the_console_shows_every_table_axis_by_theme_with_hints(app, event, cons
 
 
 def test_gather_undo_and_split_keep_the_provenance(app, event, console, morning):
-    (a1, n1), (a2, n2), (a3, n3) = morning[1], morning[2], morning[3]
+    (a1, n1), (a2, n2), (a3, _n3) = morning[1], morning[2], morning[3]
     wall = socketio.test_client(app, auth={"room": f"event-{event.id}",
                                            "token": event.plenary_token})
     wall.get_received()

@@ -19,11 +19,14 @@ def touch_drag(page, handle, target, steps=12):
     start, end = handle.bounding_box(), target.bounding_box()
     x0, y0 = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
     x1, y1 = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+    def touch(kind, *points):
+        cdp.send("Input.dispatchTouchEvent", {
+            "type": kind, "touchPoints": [{"x": x, "y": y} for x, y in points]})
+
+    touch("touchStart", (x0, y0))
     for i in range(1, steps + 1):
-        x, y = x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        touch("touchMove", (x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps))
+    touch("touchEnd")
     cdp.detach()
 
 
@@ -125,7 +128,8 @@ def test_dots_left_show_on_each_tablet_and_the_captain_reveals_the_counts(
         awa.get_by_role("button", name="+ Gommette").tap()
         expect(awa.locator("#my-dots")).to_contain_text(f"Il vous reste {left}")
     awa.get_by_role("button", name="+ Gommette").tap()
-    expect(awa.locator("#my-dots [role=alert]")).to_contain_text("Vous avez déjà posé vos 3 gommettes")
+    expect(awa.locator("#my-dots [role=alert]")).to_contain_text(
+        "Vous avez déjà posé vos 3 gommettes")
     expect(cap.locator("#my-dots")).to_contain_text("Il vous reste 3 gommettes")
     expect(cap.locator(".axis-votes")).to_have_count(0)
     cap.get_by_role("button", name="Révéler les votes").tap()
