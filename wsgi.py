@@ -13,4 +13,5 @@ app = create_app()
 if __name__ == "__main__":
     host = os.environ.get("TABLEE_HOST", "127.0.0.1")
     port = int(os.environ.get("TABLEE_PORT", "5000"))
+    print(f"Tablée est servie sur http://{host}:{port} (Ctrl+C pour arrêter)", flush=True)
     socketio.run(app, host=host, port=port)

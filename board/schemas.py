@@ -116,7 +116,7 @@ class JoinSchema(BaseSchema):
             data["code"] = re.sub(r"[\s-]", "", data["code"]).upper()
         return data
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_code_shape(self, data, **kwargs):
         code = data.get("code", "")
         if not code:

@@ -55,7 +55,7 @@ def test_bad_notes_are_refused_beside_the_field_and_keep_the_text(
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in page
-    assert 'aria-invalid="true"' in page or f'aria-describedby="note-theme-error"' in page
+    assert 'aria-invalid="true"' in page or 'aria-describedby="note-theme-error"' in page
     if data.get("text", "").strip():
         assert data["text"] in page
     assert live_notes() == []
