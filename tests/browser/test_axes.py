@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 from board import db
 from board.models import Event
 
-from .conftest import PROJECTOR, join, wait_online
+from .conftest import PROJECTOR, join, serious_violations, wait_online
 from .test_live_board import post_note as write_note
 
 
@@ -70,6 +70,7 @@ def test_a_touch_drag_and_a_tap_move_show_live_on_another_tablet_and_the_plenary
     second.get_by_role("button", name="Déplacer vers…").tap()
     dialog = awa.get_by_role("dialog", name="Déplacer vers…")
     expect(dialog).to_be_visible()
+    assert serious_violations(awa) == []
     dialog.get_by_role("button", name="Décrochage scolaire").tap()
     expect(dialog).to_be_hidden()
     expect(bob.locator(f"#axis-{axis_id}-notes .note")).to_have_count(2, timeout=5000)
@@ -110,6 +111,8 @@ def test_the_captain_merges_two_notes_and_undoes_it(open_page, live, live_event)
     expect(merged).to_contain_text("Cap, Bob")
     merged.get_by_text("Fusion de 2 constats").click()
     expect(merged).to_contain_text("« Les bus s'arrêtent trop tôt » — Bob")
+    expect(cap.locator("#notes .note")).to_have_count(1)
+    assert serious_violations(cap) == []
     cap.get_by_role("button", name="Défaire la fusion").tap()
     expect(bob.locator("#notes .note-text")).to_have_text(
         ["Pas assez de bus le soir", "Les bus s'arrêtent trop tôt"], timeout=5000)
@@ -130,6 +133,7 @@ def test_dots_left_show_on_each_tablet_and_the_captain_reveals_the_counts(
     awa.get_by_role("button", name="+ Gommette").tap()
     expect(awa.locator("#my-dots [role=alert]")).to_contain_text(
         "Vous avez déjà posé vos 3 gommettes")
+    assert serious_violations(awa) == []
     expect(cap.locator("#my-dots")).to_contain_text("Il vous reste 3 gommettes")
     expect(cap.locator(".axis-votes")).to_have_count(0)
     cap.get_by_role("button", name="Révéler les votes").tap()
@@ -159,11 +163,16 @@ def test_the_organizer_gathers_axes_and_the_plenary_shows_them_live(
     console.goto(f"{live.url}/organisation/evenements/{live_event.id}/consolidation")
     hint = console.locator(".hint-card").first
     expect(hint).to_contain_text("décrochage")
+    assert serious_violations(console) == []
     hint.get_by_label("Titre de l'axe prioritaire").fill("Raccrocher les décrocheurs")
     hint.get_by_role("button", name="Créer un axe prioritaire avec ce groupe").click()
     priority = wall.locator("#priority-axes")
     expect(priority).to_contain_text("Raccrocher les décrocheurs", timeout=5000)
     expect(priority).to_contain_text(f"{t1.label}, {t2.label}")
+    assert serious_violations(wall) == []
+    console.reload()
+    expect(console.locator(".priority-card")).to_contain_text("Raccrocher les décrocheurs")
+    assert serious_violations(console) == []
     console.get_by_role("button", name="Défaire ce regroupement").click()
     expect(priority).not_to_contain_text("Raccrocher les décrocheurs", timeout=5000)
     db.session.expire_all()
