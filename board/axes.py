@@ -191,18 +191,27 @@ def update(axis_id):
     return _head(axis)
 
 
+def _apply(change, table, extra: str = ""):
+    """Make a change at the table; push the columns if it was made, else say why not."""
+    try:
+        change()
+    except ValidationError as error:
+        return _refused(error)
+    push_columns(table, extra)
+    return _done()
+
+
+def _form():
+    return request.form.to_dict()
+
+
 @bp.post("/<int:axis_id>/deplacer")
 @participant_required
 def move(axis_id):
     """Put an axis at another place among the table's axes."""
     axis = _my_axis(axis_id)
-    try:
-        data = move_schema.load(request.form.to_dict())
-        services.move_axis(axis, data["index"] or 0)
-    except ValidationError as error:
-        return _refused(error)
-    push_columns(axis.table)
-    return _done()
+    return _apply(lambda: services.move_axis(axis, move_schema.load(_form())["index"] or 0),
+                  axis.table)
 
 
 @bp.post("/<int:axis_id>/supprimer")
@@ -210,12 +219,7 @@ def move(axis_id):
 def delete(axis_id):
     """The captain deletes an axis: its notes go back to the unsorted column (undoable)."""
     axis = _my_axis(axis_id, captain=True)
-    try:
-        services.delete_axis(axis)
-    except ValidationError as error:
-        return _refused(error)
-    push_columns(axis.table, stale_dots())
-    return _done()
+    return _apply(lambda: services.delete_axis(axis), axis.table, stale_dots())
 
 
 @bp.post("/<int:axis_id>/restaurer")
@@ -223,12 +227,7 @@ def delete(axis_id):
 def restore(axis_id):
     """The captain undoes the deletion of an axis."""
     axis = _my_axis(axis_id, captain=True)
-    try:
-        services.restore_axis(axis)
-    except ValidationError as error:
-        return _refused(error)
-    push_columns(axis.table, stale_dots())
-    return _done()
+    return _apply(lambda: services.restore_axis(axis), axis.table, stale_dots())
 
 
 @bp.post("/constats/<int:note_id>/deplacer")
@@ -236,12 +235,7 @@ def restore(axis_id):
 def move_note(note_id):
     """Move a note into an axis at a place, or back to the unsorted column (drag or menu)."""
     note = _my_note(note_id)
-    try:
-        services.move_note(note, move_schema.load(request.form.to_dict()))
-    except ValidationError as error:
-        return _refused(error)
-    push_columns(note.table)
-    return _done()
+    return _apply(lambda: services.move_note(note, move_schema.load(_form())), note.table)
 
 
 @bp.post("/fusion")
@@ -249,13 +243,9 @@ def move_note(note_id):
 def merge():
     """The captain merges the ticked notes into one."""
     me = _captain()
-    try:
-        data = merge_schema.load({"note_ids": request.form.getlist("note_ids")})
-        services.merge_notes(me.table, data["note_ids"])
-    except ValidationError as error:
-        return _refused(error)
-    push_columns(me.table)
-    return _done()
+    ids = request.form.getlist("note_ids")
+    return _apply(lambda: services.merge_notes(
+        me.table, merge_schema.load({"note_ids": ids})["note_ids"]), me.table)
 
 
 @bp.post("/constats/<int:note_id>/defaire-fusion")
@@ -263,12 +253,7 @@ def merge():
 def unmerge(note_id):
     """The captain undoes a merge: the original notes come back as they were."""
     note = _my_note(note_id, captain=True)
-    try:
-        services.unmerge_note(note)
-    except ValidationError as error:
-        return _refused(error)
-    push_columns(note.table)
-    return _done()
+    return _apply(lambda: services.unmerge_note(note), note.table)
 
 
 @bp.get("/gommettes")
@@ -287,30 +272,28 @@ def _dots_answer(me, error=None):
     return render_template("axes/_my_dots.html", **dots_context(me, error)), status
 
 
-@bp.post("/gommettes")
-@participant_required
-def vote():
-    """Put one of my dots on an axis; the server holds the budget."""
+def _dots_change(change):
     me = current_participant()
     try:
-        services.cast_vote(me, vote_schema.load(request.form.to_dict()))
+        change(me, vote_schema.load(_form()))
     except ValidationError as error:
         return _dots_answer(me, " ".join(_messages(error.messages)))
     push_columns(me.table)
     return _dots_answer(me)
+
+
+@bp.post("/gommettes")
+@participant_required
+def vote():
+    """Put one of my dots on an axis; the server holds the budget."""
+    return _dots_change(services.cast_vote)
 
 
 @bp.post("/gommettes/retirer")
 @participant_required
 def withdraw():
     """Take one of my dots back from an axis."""
-    me = current_participant()
-    try:
-        services.withdraw_vote(me, vote_schema.load(request.form.to_dict()))
-    except ValidationError as error:
-        return _dots_answer(me, " ".join(_messages(error.messages)))
-    push_columns(me.table)
-    return _dots_answer(me)
+    return _dots_change(services.withdraw_vote)
 
 
 @bp.post("/vote")
@@ -318,12 +301,8 @@ def withdraw():
 def vote_state():
     """The captain reveals or hides the counts, closes or reopens the vote."""
     me = _captain()
-    try:
-        services.set_vote_state(me.table, vote_state_schema.load(request.form.to_dict()))
-    except ValidationError as error:
-        return _refused(error)
-    push_columns(me.table, stale_dots())
-    return _done()
+    return _apply(lambda: services.set_vote_state(me.table, vote_state_schema.load(_form())),
+                  me.table, stale_dots())
 
 
 @bp.post("/trier")
@@ -331,9 +310,4 @@ def vote_state():
 def sort():
     """Order the axes by their dots, most first."""
     me = current_participant()
-    try:
-        services.sort_axes_by_votes(me.table)
-    except ValidationError as error:
-        return _refused(error)
-    push_columns(me.table)
-    return _done()
+    return _apply(lambda: services.sort_axes_by_votes(me.table), me.table)

@@ -313,7 +313,10 @@ def my_votes(participant: Participant) -> list[Vote]:
         Vote.participant_id == participant.id, Axis.deleted_at.is_(None)).order_by(Vote.id))
 
 
-def _voting(table: Table, axis_id: int) -> Axis:
+def _voting(participant: Participant, axis_id: int) -> tuple[Axis, list[Vote]]:
+    """The axis a dot goes on or comes off, if the table's vote takes it; and my dots."""
+    table = participant.table
+    db.session.refresh(table)
     axis = db.session.get(Axis, axis_id, populate_existing=True)
     if axis is None or axis.table_id != table.id or axis.deleted_at is not None:
         raise ValidationError({"axis_id": [_l("Cet axe n'est pas au tableau de votre table : "
@@ -325,16 +328,14 @@ def _voting(table: Table, axis_id: int) -> Axis:
     if table.vote_closed:
         raise ValidationError({"axis_id": [_l("Le vote de votre table est clos : les gommettes "
                                              "ne bougent plus.")]})
-    return axis
+    return axis, my_votes(participant)
 
 
 def cast_vote(participant: Participant, data: dict) -> Vote:
     """Put one of the participant's dots on an axis of their table, within the budget."""
     table = participant.table
     with _writing(table):
-        db.session.refresh(table)
-        axis = _voting(table, data["axis_id"])
-        mine = my_votes(participant)
+        axis, mine = _voting(participant, data["axis_id"])
         budget = table.event.dots_per_participant
         if len(mine) >= budget:
             raise ValidationError({"axis_id": [_ln(
@@ -351,11 +352,9 @@ def cast_vote(participant: Participant, data: dict) -> Vote:
 
 def withdraw_vote(participant: Participant, data: dict) -> None:
     """Take back the participant's latest dot on that axis."""
-    table = participant.table
-    with _writing(table):
-        db.session.refresh(table)
-        axis = _voting(table, data["axis_id"])
-        mine = [v for v in my_votes(participant) if v.axis_id == axis.id]
+    with _writing(participant.table):
+        axis, mine = _voting(participant, data["axis_id"])
+        mine = [v for v in mine if v.axis_id == axis.id]
         if not mine:
             raise ValidationError({"axis_id": [_l("Vous n'avez pas de gommette sur cet axe.")]})
         db.session.delete(mine[-1])

@@ -141,25 +141,14 @@ def test_dots_left_show_on_each_tablet_and_the_captain_reveals_the_counts(
 
 
 def test_the_organizer_gathers_axes_and_the_plenary_shows_them_live(
-        open_page, live, live_app, live_event):
-    from board.models import Organizer
-
-    organizer = db.session.scalar(db.select(Organizer).where(Organizer.username == "orga"))
-    if organizer is None:
-        organizer = Organizer(username="orga")
-        organizer.set_password("un mot de passe")
-        db.session.add(organizer)
-        db.session.commit()
+        open_page, live, live_event, organizer_page):
     t1, t2 = live_event.tables[0], live_event.tables[1]
     for table, name in ((t1, "Décrochage scolaire"), (t2, "Les décrocheurs de l'école")):
         page = join(open_page, live, table, f"Cap {table.number}", captain=True)
         create_axis(page, name)
     wall = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
     wait_online(wall)
-    console = open_page(f"{live.url}/organisation/connexion", viewport=PROJECTOR)
-    console.get_by_label("Identifiant").fill("orga")
-    console.get_by_label("Mot de passe").fill("un mot de passe")
-    console.get_by_role("button", name="Se connecter").click()
+    console = organizer_page
     console.goto(f"{live.url}/organisation/evenements/{live_event.id}/consolidation")
     hint = console.locator(".hint-card").first
     expect(hint).to_contain_text("décrochage")
