@@ -100,24 +100,23 @@ def _messages(messages):
     return [str(messages)]
 
 
-def _my_axis(axis_id, captain=False) -> Axis:
+def _at_my_table(model, ident, captain=False):
+    """An axis or a note of my table (404 otherwise); 403 if it takes the captain."""
     me = current_participant()
-    axis = db.session.get(Axis, axis_id)
-    if axis is None or axis.table_id != me.table_id:
+    thing = db.session.get(model, ident)
+    if thing is None or thing.table_id != me.table_id:
         abort(404)
     if captain and not me.is_captain:
         abort(403)
-    return axis
+    return thing
+
+
+def _my_axis(axis_id, captain=False) -> Axis:
+    return _at_my_table(Axis, axis_id, captain)
 
 
 def _my_note(note_id, captain=False) -> Note:
-    me = current_participant()
-    note = db.session.get(Note, note_id)
-    if note is None or note.table_id != me.table_id:
-        abort(404)
-    if captain and not me.is_captain:
-        abort(403)
-    return note
+    return _at_my_table(Note, note_id, captain)
 
 
 def _captain():

@@ -230,11 +230,14 @@ def move_note(note: Note, data: dict) -> Note:
             raise ValidationError({"note_id": [_l("Ce constat n'est plus au tableau : il a été "
                                                  "supprimé ou fusionné.")]})
         axis = _axis_of(table, data.get("axis_id"))
+        left = note.axis_id
         if axis is None:
             note.axis_id, note.position = None, 0
         else:
             note.axis_id = axis.id
             _insert(_fresh(axis_notes(axis.id)), note, data.get("index"))
+        if left is not None and left != note.axis_id:
+            _renumber(_fresh(axis_notes(left)))  # the axis it left closes the gap
     return note
 
 

@@ -348,3 +348,40 @@ def test_a_budget_of_one_refuses_the_second_dot(app, event, tablet):
     response = vote(awa, two)
     assert response.status_code == 422
     assert "Vous avez déjà posé votre gommette." in text(response)
+
+
+def test_simultaneous_moves_are_applied_one_after_the_other(app, event, tablet):
+    """Three tablets send a move at the same moment (threads, one database connection
+    each): two move the same note to different axes, one puts another note at the top of
+    an axis. All are applied in turn: the note sits in exactly one axis, the places in
+    an axis stay distinct, and each change has its own sequence number, so every tablet
+    ends on the last one."""
+    import threading
+
+    table = event.tables[0]
+    awa, bob, cap = tablet(table, "Awa"), tablet(table, "Bob"), tablet(table, "Cap")
+    note, other = make_note(awa, "Pas de bus le soir"), make_note(cap, "Trottoirs étroits")
+    left, right = make_axis(awa, "Transports"), make_axis(awa, "Mobilité")
+    seq = table.seq
+    start, answers = threading.Barrier(3), []
+
+    def send(who, what, axis):
+        with app.app_context():
+            start.wait()
+            answers.append(move(who, what, axis, index=0).status_code)
+            db.session.remove()
+
+    threads = [threading.Thread(target=send, args=args)
+               for args in ((awa, note, left), (bob, note, right), (cap, other, left))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [204, 204, 204]
+    db.session.expire_all()
+    assert db.session.get(type(table), table.id).seq == seq + 3
+    texts = column(left) + column(right)
+    assert sorted(texts) == ["Pas de bus le soir", "Trottoirs étroits"]
+    positions = [n.position for n in db.session.scalars(db.select(Note).where(
+        Note.axis_id == left.id).order_by(Note.position))]
+    assert positions == list(range(len(positions)))
