@@ -138,6 +138,11 @@ def test_dots_left_show_on_each_tablet_and_the_captain_reveals_the_counts(
     expect(cap.locator(".axis-votes")).to_have_count(0)
     cap.get_by_role("button", name="Révéler les votes").tap()
     expect(awa.locator(".axis-votes")).to_have_text("3 gommettes", timeout=5000)
+    # The axis goes: Awa's dots come back to her hand, on her tablet, without a reload.
+    cap.locator("#axes .axis").get_by_role("button", name="Supprimer").tap()
+    expect(awa.locator("#my-dots")).to_contain_text("Il vous reste 3 gommettes", timeout=5000)
+    cap.get_by_role("button", name="Restaurer").tap()
+    expect(awa.locator("#my-dots")).to_contain_text("Il vous reste 0 gommette", timeout=5000)
 
 
 def test_the_organizer_gathers_axes_and_the_plenary_shows_them_live(
