@@ -46,6 +46,9 @@ FAMILIES = {
 
 ROOT_LENGTH = 7
 THRESHOLD = 0.35
+# A word found in more texts than this explains no particular pair (its weight is low
+# anyway); leaving it out of the pairing keeps 200 tables' worth of notes fast.
+COMMON = 150
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 _ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
 
@@ -68,10 +71,14 @@ def terms(text: str) -> list[tuple[str, str]]:
             word = _fold(word)
             if len(word) < 3 or word in STOP_WORDS:
                 continue
-            stem = _stemmer().stemWord(word)
-            root = FAMILIES.get(stem, stem)[:ROOT_LENGTH]
-            found.append((root, word))
+            found.append((_root(word), word))
     return found
+
+
+@lru_cache(maxsize=100_000)
+def _root(word: str) -> str:
+    stem = _stemmer().stemWord(word)
+    return FAMILIES.get(stem, stem)[:ROOT_LENGTH]
 
 
 @dataclass
@@ -114,6 +121,8 @@ def similar_groups(documents: list[tuple[object, str, object]], threshold: float
             index[root].append(i)
     dots = defaultdict(float)
     for root, docs in index.items():
+        if len(docs) > COMMON:
+            continue
         for a_pos, a in enumerate(docs):
             for b in docs[a_pos + 1:]:
                 if documents[a][2] != documents[b][2]:
