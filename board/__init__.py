@@ -98,7 +98,7 @@ def create_app(test_config=None):
         ping_timeout=10,
     )
 
-    from . import axes, cli, consolidation, notes, organizer, plenary, realtime, tables, web
+    from . import axes, cli, consolidation, notes, organizer, plenary, proposals, realtime, tables, web
 
     web.init_app(app)
     cli.init_app(app)
@@ -109,6 +109,7 @@ def create_app(test_config=None):
     app.register_blueprint(plenary.bp)
     app.register_blueprint(axes.bp)
     app.register_blueprint(consolidation.bp)
+    app.register_blueprint(proposals.bp)
     return app
 
 

@@ -39,9 +39,8 @@ def columns_context(table) -> dict:
         Axis.table_id == table.id, Axis.deleted_at.is_not(None))
         .order_by(Axis.deleted_at.desc()).limit(TRASH_SHOWN)).all()
     return {
-        "table": table,
         "unsorted": unsorted,
-        "axes": [{"axis": axis, "votes": counts.get(axis.id, 0),
+        "table_axes": [{"axis": axis, "votes": counts.get(axis.id, 0),
                   "notes": sorted(by_axis[axis.id], key=lambda n: (n.position, n.id))}
                  for axis in axes],
         "show_counts": table.event.votes_live or table.votes_revealed,
@@ -68,7 +67,8 @@ def dots_context(me, error=None) -> dict:
 
 def push_columns(table, extra: str = "") -> None:
     with rendering_for_room():
-        html = render_template("axes/_columns.html", oob=True, **columns_context(table))
+        html = render_template("axes/_columns.html", oob=True, table=table,
+                               **columns_context(table))
     realtime.table_changed(table, html + extra)
 
 
@@ -150,10 +150,10 @@ def create():
 
 def _head(axis, status=200):
     context = columns_context(axis.table)
-    item = next((i for i in context["axes"] if i["axis"].id == axis.id), None)
+    item = next((i for i in context["table_axes"] if i["axis"].id == axis.id), None)
     if item is None:
         abort(404)
-    return render_template("axes/_axis_head.html", item=item, **context), status
+    return render_template("axes/_axis_head.html", item=item, table=axis.table, **context), status
 
 
 @bp.get("/<int:axis_id>")

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from . import db
 from .consolidation import priority_groups
-from .models import Axis, Connection, Event, Note, Participant, live_notes
+from .models import Axis, Connection, Event, Note, Participant, Proposal, live_notes
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
 
@@ -53,5 +53,6 @@ def table_card(table) -> dict:
         .outerjoin(Note, (Note.axis_id == Axis.id) & Note.deleted_at.is_(None))
         .where(Axis.table_id == table.id, Axis.deleted_at.is_(None))
         .group_by(Axis.id).order_by(Axis.position, Axis.id)).all()
+    proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
     return {"table": table, "present": present, "counts": counts, "latest": latest,
-            "total": sum(counts.values()), "axes": axes}
+            "total": sum(counts.values()), "axes": axes, "proposal": proposal}

@@ -47,7 +47,7 @@ def join():
 def show():
     """The table's board: the note form, the notes, live."""
     me = current_participant()
-    return render_template("tables/show.html", **board_context(me))
+    return render_template("tables/show.html", table=me.table, **board_context(me.table))
 
 
 @bp.get("/table/tableau")
@@ -55,14 +55,16 @@ def show():
 def region():
     """The live region alone, refetched by a tablet after a (re)connection or a gap."""
     me = current_participant()
-    return render_template("tables/_board.html", **board_context(me))
+    return render_template("tables/_board.html", table=me.table, **board_context(me.table))
 
 
-def board_context(me):
-    """The board as this person sees it: the table's columns, and their own dots."""
+def board_context(table):
+    """The board as the person asking sees it: the table's columns, their own dots, the card."""
     from .axes import columns_context, dots_context
+    from .proposals import card_context
 
-    return {"themes": me.table.event.themes, **columns_context(me.table), **dots_context(me)}
+    return {"themes": table.event.themes, **columns_context(table),
+            **dots_context(current_participant()), **card_context(table)}
 
 
 @bp.post("/quitter")

@@ -53,7 +53,7 @@
         htmx.swap("#board", html, {swapStyle: "outerHTML"});
         editing.forEach(function (form) {
           var fresh = document.getElementById(form.id);
-          if (fresh) fresh.replaceWith(form);
+          if (fresh) { fresh.replaceWith(form); form.setAttribute("data-missed", ""); }
         });
         if (active && document.contains(active)) active.focus();
         lastSeq = seqOnPage("seq");
@@ -89,18 +89,24 @@
     htmx.swap(body, msg.html, {swapStyle: "none"});
   });
 
-  // A push never replaces what someone is typing in: an open edit form stays put, and a
+  // A push never replaces what someone is typing in: an open edit form stays put, marked
+  // as having missed a push so that its page script can catch it up once let go; and a
   // region pushed whole (a table's columns) keeps the edit forms open inside it.
   var refocus = null;
   body.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
-    if (target.hasAttribute("data-editing")) { event.detail.shouldSwap = false; return; }
+    if (target.hasAttribute("data-editing")) {
+      event.detail.shouldSwap = false;
+      target.setAttribute("data-missed", "");
+      return;
+    }
     var fragment = event.detail.fragment;
     if (!fragment || !fragment.querySelector) return;
     target.querySelectorAll("[data-editing][id]").forEach(function (form) {
       var fresh = fragment.querySelector("#" + CSS.escape(form.id));
       if (!fresh) return;
       if (form.contains(document.activeElement)) refocus = document.activeElement;
+      form.setAttribute("data-missed", "");
       fresh.replaceWith(form);
     });
   });
