@@ -101,8 +101,8 @@ def test_the_captain_merges_two_notes_and_undoes_it(open_page, live, live_event)
     post_note(bob, "Les bus s'arrêtent trop tôt")
     expect(cap.locator("#notes .note")).to_have_count(2)
     # Only the captain sees the merge tools.
-    expect(bob.get_by_role("checkbox")).to_have_count(0)
-    expect(cap.get_by_role("checkbox")).to_have_count(2)
+    expect(bob.locator("#columns").get_by_role("checkbox")).to_have_count(0)
+    expect(cap.locator("#columns").get_by_role("checkbox")).to_have_count(2)
     for text in ("Pas assez de bus", "Les bus s'arrêtent"):
         note(cap, text).get_by_label("Sélectionner").check()
     cap.get_by_role("button", name="Fusionner les constats sélectionnés").tap()
