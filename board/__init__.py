@@ -98,7 +98,20 @@ def create_app(test_config=None):
         ping_timeout=10,
     )
 
-    from . import cli, day, exports, notes, organizer, plenary, proposals, realtime, tables, web
+    from . import (
+        axes,
+        cli,
+        consolidation,
+        day,
+        exports,
+        notes,
+        organizer,
+        plenary,
+        proposals,
+        realtime,
+        tables,
+        web,
+    )
 
     web.init_app(app)
     cli.init_app(app)
@@ -107,6 +120,8 @@ def create_app(test_config=None):
     app.register_blueprint(notes.bp)
     app.register_blueprint(organizer.bp)
     app.register_blueprint(plenary.bp)
+    app.register_blueprint(axes.bp)
+    app.register_blueprint(consolidation.bp)
     app.register_blueprint(proposals.bp)
     app.register_blueprint(day.bp)
     app.register_blueprint(exports.bp)

@@ -25,6 +25,7 @@ from . import db
 from .models import (
     CAPTAIN_CODE_LENGTH,
     JOIN_CODE_LENGTH,
+    Axis,
     Countdown,
     Decision,
     Event,
@@ -34,6 +35,7 @@ from .models import (
     PhaseStep,
     Pitch,
     PriorityAxis,
+    PrioritySource,
     Proposal,
     ProposalRevision,
     SelectionLog,
@@ -41,6 +43,7 @@ from .models import (
     Stage,
     Table,
     Theme,
+    Vote,
     new_code,
     utcnow,
 )
@@ -84,6 +87,7 @@ class Section:
     schema: Schema = None
     prepare: Callable | None = None  # (loaded_data) before the row is created
     after: Callable | None = None  # (new_row, extra_data, ids) once the row has its id
+    late_refs: dict[str, str] = field(default_factory=dict)  # may point at later rows
 
 
 SECTIONS: list[Section] = []
@@ -100,12 +104,17 @@ def _by_table(model, order):
         .where(Table.event_id == event.id).order_by(*order))
 
 
-def section(name, model, *, rows=None, refs=None, extra=None, prepare=None, after=None):
-    """Register a kind of row in the JSON file; the order of registration is the import order."""
+def section(name, model, *, rows=None, refs=None, extra=None, prepare=None, after=None,
+            late_refs=None):
+    """Register a kind of row in the JSON file; the order of registration is the import order.
+
+    `refs` point at rows of earlier sections; `late_refs` at rows that may come later
+    (a note merged into a newer one): they are linked once every row exists.
+    """
     if rows is None:
         rows = _by_event(model, [model.id])
     SECTIONS.append(Section(name, model, rows, refs or {}, _schema_for(model, extra), prepare,
-                            after))
+                            after, late_refs or {}))
 
 
 def _free_codes(data):
@@ -125,9 +134,26 @@ section("themes", Theme, rows=_by_event(Theme, [Theme.position, Theme.id]))
 section("tables", Table, rows=_by_event(Table, [Table.number]), prepare=_free_codes)
 section("participants", Participant, rows=_by_table(Participant, [Participant.id]),
         refs={"table_id": "tables"})
+section("axes", Axis, rows=_by_table(Axis, [Axis.position, Axis.id]),
+        refs={"table_id": "tables", "theme_id": "themes"})
 section("notes", Note, rows=_by_table(Note, [Note.id]),
-        refs={"table_id": "tables", "participant_id": "participants", "theme_id": "themes"})
+        refs={"table_id": "tables", "participant_id": "participants", "theme_id": "themes",
+              "axis_id": "axes"},
+        late_refs={"merged_into_id": "notes"})
+section("votes", Vote, rows=lambda event: db.session.scalars(
+    select(Vote).join(Axis).join(Table).where(Table.event_id == event.id).order_by(Vote.id)),
+    refs={"axis_id": "axes", "participant_id": "participants"})
 section("priority_axes", PriorityAxis, refs={"theme_id": "themes"})
+
+
+def _relink_source_notes(row, data, ids):
+    row.note_ids = [ids["notes"][i].id for i in row.note_ids if i in ids["notes"]]
+
+
+section("priority_sources", PrioritySource, rows=lambda event: db.session.scalars(
+    select(PrioritySource).join(PriorityAxis).where(PriorityAxis.event_id == event.id)
+    .order_by(PrioritySource.id)),
+    refs={"priority_axis_id": "priority_axes", "axis_id": "axes"}, after=_relink_source_notes)
 section("proposals", Proposal, rows=_by_table(Proposal, [Proposal.id]),
         refs={"table_id": "tables", "priority_axis_id": "priority_axes"},
         extra={"note_ids": fields.Function(lambda p: [n.id for n in p.notes],
@@ -181,6 +207,7 @@ def load_event(data) -> Event:
         db.session.add(event)
         db.session.flush()
         ids: dict[str, dict] = {}
+        late = []  # (row, column, target section, old id)
         for s in SECTIONS:
             ids[s.name] = {}
             items = data.get(s.name, [])
@@ -197,6 +224,8 @@ def load_event(data) -> Event:
                         if old not in ids[target]:
                             raise ValidationError({s.name: [f"{key} {old} is unknown"]})
                         row_data[key] = ids[target][old].id
+                pending = [(key, target, row_data.pop(key)) for key, target in s.late_refs.items()
+                           if row_data.get(key) is not None]
                 if "event_id" in s.model.__table__.columns:
                     row_data["event_id"] = event.id
                 if s.prepare:
@@ -204,10 +233,20 @@ def load_event(data) -> Event:
                 row = s.model(**row_data)
                 db.session.add(row)
                 db.session.flush()
+                late += [(row, *ref) for ref in pending]
                 if s.after:
                     s.after(row, extras, ids)
                 if old_id is not None:
                     ids[s.name][old_id] = row
+        for row, key, target, old in late:
+            if old not in ids[target]:
+                raise ValidationError({target: [f"{key} {old} is unknown"]})
+            model = type(row)
+            # A plain UPDATE that keeps the row's own "updated at": linking is not an edit.
+            values = {c.key: getattr(row, c.key) for c in model.__table__.columns
+                      if c.onupdate is not None}
+            db.session.execute(sa.update(model).where(model.id == row.id)
+                               .values({key: ids[target][old].id, **values}))
         db.session.commit()
     except ValidationError as error:
         db.session.rollback()
@@ -280,15 +319,48 @@ def note_rows(event):
                note.deleted_at]
 
 
+@csv_export("axes", _l("Axes des tables"), [
+    _l("table"), _l("thématique"), _l("axe"), _l("constats"), _l("gommettes"),
+    _l("supprimé le")])
+def axis_rows(event):
+    axes = db.session.scalars(select(Axis).join(Table).where(Table.event_id == event.id)
+                              .order_by(Table.number, Axis.position, Axis.id)).all()
+    notes = dict(db.session.execute(
+        select(Note.axis_id, sa.func.count()).where(Note.axis_id.in_([a.id for a in axes]),
+                                                    Note.deleted_at.is_(None))
+        .group_by(Note.axis_id)).all())
+    dots = dict(db.session.execute(
+        select(Vote.axis_id, sa.func.count()).where(Vote.axis_id.in_([a.id for a in axes]))
+        .group_by(Vote.axis_id)).all())
+    for axis in axes:
+        yield [axis.table.number, axis.theme.name, axis.name, notes.get(axis.id, 0),
+               dots.get(axis.id, 0), axis.deleted_at]
+
+
+@csv_export("votes", _l("Gommettes"), [_l("table"), _l("axe"), _l("participant·e"),
+                                       _l("posée le")])
+def vote_rows(event):
+    votes = db.session.scalars(select(Vote).join(Axis).join(Table)
+                               .where(Table.event_id == event.id)
+                               .order_by(Table.number, Vote.id))
+    for vote in votes:
+        person = db.session.get(Participant, vote.participant_id)
+        yield [vote.axis.table.number, vote.axis.name, person.name if person else "",
+               vote.created_at]
+
+
 @csv_export("priority_axes", _l("Axes prioritaires"), [
     _l("rang"), _l("thématique"), _l("axe prioritaire"), _l("retenu le"),
+    _l("axes des tables rassemblés"), _l("constats d'origine"),
     _l("tables qui l'ont choisi pour leur fiche")])
 def priority_axis_rows(event):
-    # Provenance: the tables' axes it was consolidated from join here with the axes.
     for axis in event.priority_axes:
+        sources = [f"Table {src.axis.table.number} : {src.axis.name}" for src in axis.sources]
+        note_count = sum(len(src.note_ids) for src in axis.sources)
         tables = db.session.scalars(select(Table.number).join(Proposal).where(
             Proposal.priority_axis_id == axis.id).order_by(Table.number)).all()
-        yield [axis.position + 1, axis.theme.name, axis.title, axis.created_at, tables]
+        yield [axis.position + 1, axis.theme.name, axis.title, axis.created_at, sources,
+               note_count, tables]
 
 
 PROPOSAL_COLUMNS = [_l("table"), _l("titre"), _l("axe prioritaire"), _l("besoin"),

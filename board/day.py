@@ -21,6 +21,7 @@ from .models import (
     FOLLOW_UP_STATUSES,
     PHASES,
     PITCH_WARNING_SECONDS,
+    Axis,
     Countdown,
     Decision,
     Event,
@@ -32,6 +33,7 @@ from .models import (
     Sponsor,
     Stage,
     Table,
+    Vote,
     empty_card_fields,
     utcnow,
 )
@@ -39,9 +41,9 @@ from .schemas import (
     countdown_schema,
     decision_schema,
     follow_up_schema,
-    move_schema,
     phase_schema,
     phase_step_schema,
+    queue_move_schema,
     reopen_schema,
     sponsor_schema,
     stage_schema,
@@ -99,12 +101,16 @@ def progress(table: Table) -> dict:
     """What a table has made so far, as the console and the plenary show it."""
     notes = db.session.scalar(select(func.count()).select_from(Note).where(
         Note.table_id == table.id, Note.deleted_at.is_(None)))
+    axes = db.session.scalar(select(func.count()).select_from(Axis).where(
+        Axis.table_id == table.id, Axis.deleted_at.is_(None)))
+    votes = db.session.scalar(select(func.count()).select_from(Vote).join(Axis).where(
+        Axis.table_id == table.id, Axis.deleted_at.is_(None)))
     proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
     filled, total = card_completeness(proposal)
     return {
         "notes": notes,
-        # The axes and votes counts join here when the table's axes and dot votes exist:
-        # "axes": number of the table's axes, "votes": dots cast at the table.
+        "axes": axes,
+        "votes": votes,
         "card_filled": filled,
         "card_total": total,
         "card_ready": proposal is not None and proposal.status != "draft",
@@ -205,7 +211,7 @@ def console_context(event: Event, with_cards: bool = True) -> dict:
 def push_day(event: Event) -> None:
     """After an event-wide change: the banner to the tablets, banner and stage to the
     screens, the controls to the consoles."""
-    with realtime.room_locale():
+    with realtime.rendering_for_room():
         banner = render_template("day/_banner.html", event=event, oob=True)
         stage = render_template("day/_stage.html", event=event, oob=True)
         controls = render_template("day/_controls.html", oob=True,
@@ -310,7 +316,7 @@ def move_pitch(event_id, pitch_id):
     event = db.get_or_404(Event, event_id)
     pitch = _pitch(event, pitch_id)
     try:
-        data = move_schema.load(request.form.to_dict())
+        data = queue_move_schema.load(request.form.to_dict())
     except ValidationError as error:
         return _refused(event, error.messages)
     services.move_pitch(event, pitch, data["offset"])

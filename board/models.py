@@ -6,6 +6,8 @@ import secrets
 from datetime import UTC, date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select, update
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -73,6 +75,11 @@ class Event(Sequenced, db.Model):
     plenary_token: Mapped[str] = mapped_column(
         String(64), unique=True, default=lambda: secrets.token_urlsafe(24))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Dot votes (gommettes): how many each participant gets, whether several may go on one
+    # axis, and whether counts show live or only once a table's captain reveals them.
+    dots_per_participant: Mapped[int] = mapped_column(default=3, server_default="3")
+    dots_stack: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    votes_live: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     themes: Mapped[list[Theme]] = relationship(
         back_populates="event", order_by="Theme.position", cascade="all, delete-orphan")
@@ -117,6 +124,8 @@ class Table(Sequenced, db.Model):
         String(16), unique=True, default=lambda: new_code(JOIN_CODE_LENGTH))
     captain_code: Mapped[str] = mapped_column(
         String(16), unique=True, default=lambda: new_code(CAPTAIN_CODE_LENGTH))
+    votes_revealed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    vote_closed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     event: Mapped[Event] = relationship(back_populates="tables")
     participants: Mapped[list[Participant]] = relationship(
         back_populates="table", order_by="Participant.id")
@@ -163,10 +172,30 @@ class Note(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None]
+    # The morning: the axis it sits in (none: the unsorted column) and its place there.
+    axis_id: Mapped[int | None] = mapped_column(
+        ForeignKey("axis.id", ondelete="SET NULL"), index=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set on the originals of a merge (which are soft-deleted); cleared when it is undone.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("note.id", ondelete="SET NULL"), index=True)
 
     table: Mapped[Table] = relationship()
     author: Mapped[Participant | None] = relationship()
     theme: Mapped[Theme] = relationship()
+    sources: Mapped[list[Note]] = relationship(
+        foreign_keys=[merged_into_id], order_by="Note.id", viewonly=True)
+
+    @property
+    def authors(self) -> list[Participant]:
+        """Everyone who wrote it: the author, or every author of the notes merged into it."""
+        if not self.sources:
+            return [self.author] if self.author else []
+        seen = {}
+        for source in self.sources:
+            for person in source.authors:
+                seen.setdefault(person.id, person)
+        return list(seen.values())
 
 
 def live_notes(table_id: int):
@@ -206,6 +235,61 @@ class Proposal(db.Model):
     table: Mapped[Table] = relationship()
     priority_axis: Mapped[PriorityAxis | None] = relationship()
     notes: Mapped[list[Note]] = relationship(secondary=proposal_note, order_by="Note.id")
+
+
+# The morning: a table's axes, dot votes, and the provenance of the event's priority axes.
+
+class Axis(db.Model):
+    """A table's group of notes (axe), named by the table; the captain can delete it (undoable)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"), index=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+    # [[note_id, position], …]: where its notes were when it was deleted, to put them back.
+    released: Mapped[list] = mapped_column(db.JSON, default=list)
+
+    table: Mapped[Table] = relationship()
+    theme: Mapped[Theme] = relationship()
+
+
+class Vote(db.Model):
+    """One dot (gommette) a participant put on an axis of their table."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    axis_id: Mapped[int] = mapped_column(ForeignKey("axis.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    axis: Mapped[Axis] = relationship()
+
+
+class PrioritySource(db.Model):
+    """A table axis gathered into a priority axis, with the notes it held at that moment.
+
+    Rows of one gathering share a ``gathering`` key, so that gathering can be undone as a
+    whole; splitting a priority axis moves rows to a new one, provenance included.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    priority_axis_id: Mapped[int] = mapped_column(
+        ForeignKey("priority_axis.id", ondelete="CASCADE"), index=True)
+    axis_id: Mapped[int] = mapped_column(ForeignKey("axis.id", ondelete="CASCADE"), index=True)
+    gathering: Mapped[str] = mapped_column(String(32))
+    note_ids: Mapped[list] = mapped_column(db.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    priority_axis: Mapped[PriorityAxis] = relationship(back_populates="sources")
+    axis: Mapped[Axis] = relationship()
+
+
+PriorityAxis.sources = relationship(
+    PrioritySource, back_populates="priority_axis", order_by=PrioritySource.id,
+    cascade="all, delete-orphan")
 
 
 class ProposalRevision(db.Model):

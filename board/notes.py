@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 
 from . import db, realtime, services
 from .auth import can_edit_note, current_participant, participant_required
+from .axes import push_columns
 from .models import Note
 from .proposals import notes_field
 from .schemas import note_schema, note_update_schema
@@ -43,7 +44,7 @@ def create():
     except ValidationError as error:
         return _form(form, error.messages, 422)
     if created:
-        realtime.table_changed(me.table, render_template("notes/_note.html", note=note,
+        realtime.table_changed(me.table, realtime.render("notes/_note.html", note=note,
                                                          oob="beforeend:#notes")
                                + notes_field(me.table))
     if not wants_fragment():
@@ -82,7 +83,7 @@ def update(note_id):
     except ValidationError as error:
         return render_template("notes/_edit.html", note=note, values=form, errors=error.messages,
                                themes=note.table.event.themes), 422
-    realtime.table_changed(note.table, render_template("notes/_note.html", note=note, oob="true")
+    realtime.table_changed(note.table, realtime.render("notes/_note.html", note=note, oob="true")
                            + notes_field(note.table))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
@@ -95,8 +96,11 @@ def delete(note_id):
     """Remove a note from the board (kept in the database)."""
     note = _editable_note(note_id)
     services.delete_note(note)
-    realtime.table_changed(note.table, render_template("notes/_gone.html", note=note)
-                           + notes_field(note.table))
+    if note.axis_id is not None:
+        push_columns(note.table, notes_field(note.table))  # the axis's count changes too
+    else:
+        realtime.table_changed(note.table, realtime.render("notes/_gone.html", note=note)
+                               + notes_field(note.table))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return ""

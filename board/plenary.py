@@ -4,8 +4,9 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 
 from . import db
+from .consolidation import priority_groups
 from .day import progress
-from .models import Connection, Event, Note, Participant, Proposal, live_notes
+from .models import Axis, Connection, Event, Note, Participant, Proposal, live_notes
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
 
@@ -24,7 +25,8 @@ def show(token):
     """The live wall for the projector."""
     event = _event(token)
     return render_template("plenary/show.html", event=event, token=token,
-                           cards=[table_card(t) for t in event.tables])
+                           cards=[table_card(t) for t in event.tables],
+                           priority_groups=priority_groups(event))
 
 
 @bp.get("/<token>/mur")
@@ -32,7 +34,8 @@ def region(token):
     """The wall alone, refetched when the screen (re)connects."""
     event = _event(token)
     return render_template("plenary/_wall.html", event=event,
-                           cards=[table_card(t) for t in event.tables])
+                           cards=[table_card(t) for t in event.tables],
+                           priority_groups=priority_groups(event))
 
 
 def table_card(table) -> dict:
@@ -46,6 +49,12 @@ def table_card(table) -> dict:
         .group_by(Note.theme_id)).all())
     latest = db.session.scalars(
         live_notes(table.id).order_by(None).order_by(Note.id.desc()).limit(LATEST)).all()
+    axes = db.session.execute(
+        select(Axis.name, Axis.theme_id, func.count(Note.id))
+        .outerjoin(Note, (Note.axis_id == Axis.id) & Note.deleted_at.is_(None))
+        .where(Axis.table_id == table.id, Axis.deleted_at.is_(None))
+        .group_by(Axis.id).order_by(Axis.position, Axis.id)).all()
     proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
     return {"table": table, "present": present, "counts": counts, "latest": latest,
-            "total": sum(counts.values()), "proposal": proposal, "progress": progress(table)}
+            "total": sum(counts.values()), "axes": axes, "proposal": proposal,
+            "progress": progress(table)}

@@ -112,7 +112,7 @@ def _render_field(proposal, field, **extra):
 def _push(proposal, *fields):
     """Tell the table (and the plenary, via its card) what changed on the card."""
     context = card_context(proposal.table)
-    with realtime.room_locale():
+    with realtime.rendering_for_room():
         html = "".join(render_template("proposals/_field.html", name=f, oob=True, **context)
                        for f in fields)
         html += render_template("proposals/_progress.html", oob=True, **context)
@@ -121,7 +121,7 @@ def _push(proposal, *fields):
 
 def notes_field(table) -> str:
     """The card's list of notes to link, for a push that adds, edits or removes a note."""
-    with realtime.room_locale():
+    with realtime.rendering_for_room():
         return render_template("proposals/_field.html", name="notes", oob=True,
                                **card_context(table))
 

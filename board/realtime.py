@@ -9,7 +9,9 @@ refetches its board with a plain GET. Screens receive whole cards that replace
 themselves, and refetch on every (re)connection.
 """
 
-from flask import current_app, render_template, request
+from contextlib import contextmanager
+
+from flask import current_app, g, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, emit, join_room
@@ -42,9 +44,22 @@ def console_room(event_id: int) -> str:
     return f"console-{event_id}"
 
 
-def room_locale():
-    # Pushes are rendered once for a whole room, so in the event's language, not the writer's.
-    return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+@contextmanager
+def rendering_for_room():
+    """Render what is pushed once to a whole room: in the event's language, not the
+    writer's, and with nobody's CSRF token in its forms (see web.csrf_field)."""
+    g.room_render = True
+    try:
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            yield
+    finally:
+        g.room_render = False
+
+
+def render(template: str, **context) -> str:
+    """A fragment rendered for a room, ready for table_changed or event_changed."""
+    with rendering_for_room():
+        return render_template(template, **context)
 
 
 def table_changed(table: Table, html: str = "") -> None:
@@ -138,7 +153,7 @@ def _presence_changed(table: Table) -> None:
     from .models import CARD_FIELDS
 
     editing = services.editing_at(table.id)
-    with room_locale():
+    with rendering_for_room():
         html = "".join(render_template("proposals/_presence.html", name=field, oob=True,
                                        editing=editing) for field in CARD_FIELDS)
     socketio.emit("push", {"html": html}, to=table_room(table.id))
@@ -167,6 +182,6 @@ def _card_changed(table: Table) -> None:
     """Re-render the table's card once for the event's room (plenary screens, consoles)."""
     from .plenary import table_card
 
-    with room_locale():
+    with rendering_for_room():
         card = render_template("plenary/_table.html", oob=True, card=table_card(table))
     socketio.emit("push", {"html": card}, to=event_room(table.event_id))

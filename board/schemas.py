@@ -198,6 +198,98 @@ login_schema = LoginSchema()
 socket_auth_schema = SocketAuthSchema()
 
 
+# The morning: axes, moves, merges, dot votes, consolidation.
+
+AXIS_NAME_MAX = 120
+
+
+def _optional_id():
+    """An id that may be empty (the unsorted column, a new priority axis)."""
+    return fields.Integer(
+        load_default=None, allow_none=True, strict=False,
+        validate=validate.Range(min=1, error=_l("Choix inconnu.")),
+        error_messages={"invalid": _l("Choix inconnu.")})
+
+
+def _ids(message):
+    return fields.List(Id(), required=True, validate=validate.Length(min=1, error=message),
+                       error_messages={"required": message, "invalid": message})
+
+
+class _BlankIsNone(BaseSchema):
+    blank_is_none: tuple = ()
+
+    @pre_load
+    def blanks(self, data, **kwargs):
+        data = dict(data)
+        for key in self.blank_is_none:
+            if data.get(key) == "":
+                data[key] = None
+        return data
+
+
+class AxisSchema(BaseSchema):
+    name = Text(AXIS_NAME_MAX)
+    theme_id = Id(required=True)
+
+
+class MoveSchema(_BlankIsNone):
+    """Where a note goes (no axis: the unsorted column) or an axis goes, and at which place."""
+
+    blank_is_none = ("axis_id", "index")
+    axis_id = _optional_id()
+    index = fields.Integer(load_default=None, allow_none=True, strict=False,
+                           validate=validate.Range(min=0, max=10_000),
+                           error_messages={"invalid": _l("Place inconnue.")})
+
+
+class MergeSchema(BaseSchema):
+    note_ids = _ids(_l("Cochez au moins deux constats à fusionner."))
+
+
+class VoteSchema(BaseSchema):
+    axis_id = Id(required=True)
+
+
+class VoteStateSchema(BaseSchema):
+    votes_revealed = fields.Boolean(load_default=None, allow_none=True)
+    vote_closed = fields.Boolean(load_default=None, allow_none=True)
+
+
+class VoteSettingsSchema(BaseSchema):
+    dots_per_participant = fields.Integer(
+        required=True, strict=False,
+        validate=validate.Range(min=1, max=20, error=_l("Entre 1 et 20 gommettes.")),
+        error_messages={"required": _l("Combien de gommettes par personne ?"),
+                        "invalid": _l("Saisissez un nombre de gommettes.")})
+    # Unticked checkboxes send nothing.
+    dots_stack = fields.Boolean(load_default=False)
+    votes_live = fields.Boolean(load_default=False)
+
+
+class GatherSchema(_BlankIsNone):
+    blank_is_none = ("priority_axis_id", "theme_id")
+    axis_ids = _ids(_l("Cochez au moins un axe de table à regrouper."))
+    priority_axis_id = _optional_id()
+    theme_id = _optional_id()
+    title = Text(200, required=False, load_default="")
+
+
+class SplitSchema(BaseSchema):
+    source_ids = _ids(_l("Cochez une partie des axes d'origine (au moins un, pas tous)."))
+    title = Text(200)
+
+
+axis_schema = AxisSchema()
+move_schema = MoveSchema()
+merge_schema = MergeSchema()
+vote_schema = VoteSchema()
+vote_state_schema = VoteStateSchema()
+vote_settings_schema = VoteSettingsSchema()
+gather_schema = GatherSchema()
+split_schema = SplitSchema()
+
+
 # The proposal card (fiche projet): one schema per kind of field, each loading
 # {"value", "version", "over"} from a form that saves as people type.
 
@@ -364,7 +456,9 @@ class StageSchema(BaseSchema):
         return _blank_is_none(data, "screen", "pitch_seconds")
 
 
-class MoveSchema(BaseSchema):
+class QueueMoveSchema(BaseSchema):
+    """One place up (-1) or down (+1) in the pitch queue."""
+
     offset = fields.Integer(required=True, validate=validate.OneOf(
         (-1, 1), error=_l("Vers le haut ou vers le bas.")),
         error_messages={"invalid": _l("Vers le haut ou vers le bas."),
@@ -408,7 +502,7 @@ phase_schema = PhaseSchema()
 phase_step_schema = PhaseStepSchema()
 countdown_schema = CountdownSchema()
 stage_schema = StageSchema()
-move_schema = MoveSchema()
+queue_move_schema = QueueMoveSchema()
 decision_schema = DecisionSchema()
 reopen_schema = ReopenSchema()
 sponsor_schema = SponsorSchema()

@@ -5,9 +5,12 @@ Relational checks that a schema cannot make (a theme of another event, a stale c
 raise marshmallow's ValidationError keyed by field, like a schema would.
 """
 
+import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +23,7 @@ from .models import (
     JOIN_CODE_LENGTH,
     PITCH_SECONDS,
     REQUIRED_CARD_FIELDS,
+    Axis,
     Connection,
     Countdown,
     Decision,
@@ -30,6 +34,7 @@ from .models import (
     PhaseStep,
     Pitch,
     PriorityAxis,
+    PrioritySource,
     Proposal,
     ProposalRevision,
     SelectionLog,
@@ -37,6 +42,7 @@ from .models import (
     Stage,
     Table,
     Theme,
+    Vote,
     card_value,
     empty_card_fields,
     new_code,
@@ -149,6 +155,357 @@ def forget_connections() -> None:
     """At server start no socket is open yet: clear what a stopped process left behind."""
     db.session.execute(delete(Connection))
     db.session.commit()
+
+
+# The morning: axes, moving and merging notes, dot votes, the event's priority axes.
+#
+# A table's writers are serialised by its sequence number: each change bumps it first, and
+# the row lock that UPDATE takes (SQLite: the write lock) makes a second writer wait until
+# the first one committed. What we read after the bump is therefore what the previous writer
+# left, and two people moving the same note end in the order the server received them.
+
+def live_axes(table_id: int):
+    return (select(Axis).where(Axis.table_id == table_id, Axis.deleted_at.is_(None))
+            .order_by(Axis.position, Axis.id))
+
+
+def axis_notes(axis_id: int):
+    return (select(Note).where(Note.axis_id == axis_id, Note.deleted_at.is_(None))
+            .order_by(Note.position, Note.id))
+
+
+def _fresh(query) -> list:
+    return list(db.session.scalars(query.execution_options(populate_existing=True)).all())
+
+
+@contextmanager
+def _writing(room: Table | Event):
+    """Bump the room's sequence (which takes its lock), then commit, or roll back on refusal."""
+    room.bump_seq()
+    try:
+        yield
+    except ValidationError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
+def _renumber(items) -> None:
+    for position, item in enumerate(items):
+        item.position = position
+
+
+def _insert(items: list, item, index: int | None) -> list:
+    items = [i for i in items if i.id != item.id]
+    index = len(items) if index is None else max(0, min(index, len(items)))
+    items.insert(index, item)
+    _renumber(items)
+    return items
+
+
+def _axis_of(table: Table, axis_id: int | None) -> Axis | None:
+    if axis_id is None:
+        return None
+    axis = db.session.get(Axis, axis_id, populate_existing=True)
+    if axis is None or axis.table_id != table.id or axis.deleted_at is not None:
+        raise ValidationError({"axis_id": [_l("Cet axe n'existe pas (ou plus) à votre table.")]})
+    return axis
+
+
+def create_axis(table: Table, data: dict) -> Axis:
+    theme = _theme_of(table.event_id, data["theme_id"])
+    with _writing(table):
+        axes = _fresh(live_axes(table.id))
+        axis = Axis(table=table, theme=theme, name=data["name"],
+                    position=axes[-1].position + 1 if axes else 0)
+        db.session.add(axis)
+    return axis
+
+
+def update_axis(axis: Axis, data: dict) -> Axis:
+    theme = _theme_of(axis.table.event_id, data["theme_id"])
+    with _writing(axis.table):
+        _axis_of(axis.table, axis.id)
+        axis.name, axis.theme = data["name"], theme
+    return axis
+
+
+def move_axis(axis: Axis, index: int) -> Axis:
+    """Put the axis at `index` among the table's axes."""
+    with _writing(axis.table):
+        _axis_of(axis.table, axis.id)
+        _insert(_fresh(live_axes(axis.table_id)), axis, index)
+    return axis
+
+
+def move_note(note: Note, data: dict) -> Note:
+    """Put the note in an axis at `index` (the end if none), or back in the unsorted column."""
+    table = note.table
+    with _writing(table):
+        db.session.refresh(note)
+        if note.deleted_at is not None:
+            raise ValidationError({"note_id": [_l("Ce constat n'est plus au tableau : il a été "
+                                                 "supprimé ou fusionné.")]})
+        axis = _axis_of(table, data.get("axis_id"))
+        left = note.axis_id
+        if axis is None:
+            note.axis_id, note.position = None, 0
+        else:
+            note.axis_id = axis.id
+            _insert(_fresh(axis_notes(axis.id)), note, data.get("index"))
+        if left is not None and left != note.axis_id:
+            _renumber(_fresh(axis_notes(left)))  # the axis it left closes the gap
+    return note
+
+
+def delete_axis(axis: Axis) -> Axis:
+    """The axis leaves the board and its notes go back to the unsorted column; undoable."""
+    with _writing(axis.table):
+        _axis_of(axis.table, axis.id)
+        notes = _fresh(axis_notes(axis.id))
+        axis.released = [[n.id, n.position] for n in notes]
+        for note in notes:
+            note.axis_id, note.position = None, 0
+        axis.deleted_at = utcnow()
+    return axis
+
+
+def restore_axis(axis: Axis) -> Axis:
+    """Undo a delete: the axis comes back with the notes it had that are still unsorted."""
+    with _writing(axis.table):
+        db.session.refresh(axis)
+        if axis.deleted_at is None:
+            raise ValidationError({"axis_id": [_l("Cet axe est déjà au tableau.")]})
+        axis.deleted_at = None
+        for note_id, position in axis.released:
+            note = db.session.get(Note, note_id, populate_existing=True)
+            if note and note.deleted_at is None and note.axis_id is None:
+                note.axis_id, note.position = axis.id, position
+        axis.released = []
+    return axis
+
+
+def merge_notes(table: Table, note_ids: list[int]) -> Note:
+    """Merge notes saying the same thing into a new one (the oldest one's text and place).
+
+    The originals are kept, soft-deleted and pointing at the merged note: it shows every
+    author and every original text, and undoing the merge puts them back as they were.
+    """
+    ids = sorted(set(note_ids))
+    if len(ids) < 2:
+        raise ValidationError({"note_ids": [_l("Cochez au moins deux constats à fusionner.")]})
+    with _writing(table):
+        notes = _fresh(select(Note).where(Note.id.in_(ids)).order_by(Note.id))
+        if len(notes) != len(ids) or any(n.table_id != table.id or n.deleted_at for n in notes):
+            raise ValidationError({"note_ids": [_l("Ces constats ne sont plus tous au tableau de "
+                                                   "votre table.")]})
+        first = notes[0]
+        merged = Note(table=table, author=None, theme_id=first.theme_id, text=first.text,
+                      axis_id=first.axis_id, position=first.position)
+        db.session.add(merged)
+        db.session.flush()
+        now = utcnow()
+        for note in notes:
+            note.merged_into_id, note.deleted_at = merged.id, now
+    return merged
+
+
+def unmerge_note(merged: Note) -> list[Note]:
+    """Undo a merge: the original notes come back exactly as they were, the merged one goes."""
+    with _writing(merged.table):
+        db.session.refresh(merged)
+        originals = _fresh(select(Note).where(Note.merged_into_id == merged.id)
+                           .order_by(Note.id))
+        if merged.deleted_at is not None or not originals:
+            raise ValidationError({"note_id": [_l("Ce constat n'est pas une fusion à défaire.")]})
+        for note in originals:
+            note.merged_into_id, note.deleted_at = None, None
+            axis = db.session.get(Axis, note.axis_id) if note.axis_id else None
+            if axis is not None and axis.deleted_at is not None:
+                note.axis_id, note.position = None, 0
+        merged.deleted_at = utcnow()
+    return originals
+
+
+def my_votes(participant: Participant) -> list[Vote]:
+    """The participant's dots on axes still on the board, oldest first."""
+    return _fresh(select(Vote).join(Axis).where(
+        Vote.participant_id == participant.id, Axis.deleted_at.is_(None)).order_by(Vote.id))
+
+
+def _voting(participant: Participant, axis_id: int) -> tuple[Axis, list[Vote]]:
+    """The axis a dot goes on or comes off, if the table's vote takes it; and my dots."""
+    table = participant.table
+    db.session.refresh(table)
+    axis = db.session.get(Axis, axis_id, populate_existing=True)
+    if axis is None or axis.table_id != table.id or axis.deleted_at is not None:
+        raise ValidationError({"axis_id": [_l("Cet axe n'est pas au tableau de votre table : "
+                                             "gommette refusée.")]})
+    db.session.refresh(table.event)
+    if table.event.phase != "axes":
+        raise ValidationError({"axis_id": [_l("Le vote n'est pas ouvert : les gommettes se "
+                                             "posent pendant l'étape des axes.")]})
+    if table.vote_closed:
+        raise ValidationError({"axis_id": [_l("Le vote de votre table est clos : les gommettes "
+                                             "ne bougent plus.")]})
+    return axis, my_votes(participant)
+
+
+def cast_vote(participant: Participant, data: dict) -> Vote:
+    """Put one of the participant's dots on an axis of their table, within the budget."""
+    table = participant.table
+    with _writing(table):
+        axis, mine = _voting(participant, data["axis_id"])
+        budget = table.event.dots_per_participant
+        if len(mine) >= budget:
+            raise ValidationError({"axis_id": [_ln(
+                "Vous avez déjà posé votre gommette.",
+                "Vous avez déjà posé vos %(num)d gommettes : retirez-en une pour voter ailleurs.",
+                budget)]})
+        if not table.event.dots_stack and any(v.axis_id == axis.id for v in mine):
+            raise ValidationError({"axis_id": [_l("Une seule gommette par axe : vous en avez "
+                                                 "déjà mis une sur celui-ci.")]})
+        vote = Vote(axis=axis, participant_id=participant.id)
+        db.session.add(vote)
+    return vote
+
+
+def withdraw_vote(participant: Participant, data: dict) -> None:
+    """Take back the participant's latest dot on that axis."""
+    with _writing(participant.table):
+        axis, mine = _voting(participant, data["axis_id"])
+        mine = [v for v in mine if v.axis_id == axis.id]
+        if not mine:
+            raise ValidationError({"axis_id": [_l("Vous n'avez pas de gommette sur cet axe.")]})
+        db.session.delete(mine[-1])
+
+
+def set_vote_state(table: Table, data: dict) -> Table:
+    """The captain reveals or hides the counts, closes or reopens the table's vote."""
+    with _writing(table):
+        db.session.refresh(table)
+        for key in ("votes_revealed", "vote_closed"):
+            if data.get(key) is not None:
+                setattr(table, key, data[key])
+    return table
+
+
+def vote_counts(table_id: int | None = None, event_id: int | None = None) -> dict[int, int]:
+    """Dots per live axis, of one table or of a whole event."""
+    query = (select(Vote.axis_id, func.count()).join(Axis)
+             .where(Axis.deleted_at.is_(None)).group_by(Vote.axis_id))
+    if table_id is not None:
+        query = query.where(Axis.table_id == table_id)
+    else:
+        query = query.join(Table).where(Table.event_id == event_id)
+    return dict(db.session.execute(query).all())
+
+
+def sort_axes_by_votes(table: Table) -> Table:
+    """Most dots first; only once the counts can be seen, or the order would give them away."""
+    with _writing(table):
+        db.session.refresh(table)
+        if not (table.votes_revealed or table.event.votes_live):
+            raise ValidationError(
+                {"axis_id": [_l("Révélez d'abord les votes pour trier les axes.")]})
+        counts = vote_counts(table.id)
+        axes = _fresh(live_axes(table.id))
+        _renumber(sorted(axes, key=lambda a: -counts.get(a.id, 0)))
+    return table
+
+
+def update_vote_settings(event: Event, data: dict) -> Event:
+    with _writing(event):
+        event.dots_per_participant = data["dots_per_participant"]
+        event.dots_stack = data["dots_stack"]
+        event.votes_live = data["votes_live"]
+    return event
+
+
+def _event_axes(event: Event, axis_ids: list[int]) -> list[Axis]:
+    ids = sorted(set(axis_ids))
+    axes = _fresh(select(Axis).join(Table).where(
+        Axis.id.in_(ids), Table.event_id == event.id, Axis.deleted_at.is_(None))
+        .order_by(Axis.id))
+    if not ids or len(axes) != len(ids):
+        raise ValidationError({"axis_ids": [_l("Cochez des axes de tables de cet événement.")]})
+    return axes
+
+
+def _priority_axis_of(event: Event, priority_axis_id: int) -> PriorityAxis:
+    priority = db.session.get(PriorityAxis, priority_axis_id, populate_existing=True)
+    if priority is None or priority.event_id != event.id:
+        raise ValidationError({"priority_axis_id": [_l("Cet axe prioritaire n'existe plus.")]})
+    return priority
+
+
+def _next_priority_position(event: Event) -> int:
+    last = db.session.scalar(select(func.max(PriorityAxis.position))
+                             .where(PriorityAxis.event_id == event.id))
+    return 0 if last is None else last + 1
+
+
+def gather_axes(event: Event, data: dict) -> PriorityAxis:
+    """Gather table axes into a priority axis (a new one, or one that exists), keeping which
+    axes and which notes it came from."""
+    with _writing(event):
+        axes = _event_axes(event, data["axis_ids"])
+        taken = db.session.scalars(select(PrioritySource).where(
+            PrioritySource.axis_id.in_([a.id for a in axes]))).first()
+        if taken is not None:
+            raise ValidationError({"axis_ids": [_l(
+                "« %(axis)s » est déjà dans l'axe prioritaire « %(priority)s ».",
+                axis=taken.axis.name, priority=taken.priority_axis.title)]})
+        if data.get("priority_axis_id"):
+            priority = _priority_axis_of(event, data["priority_axis_id"])
+        else:
+            if not data.get("title"):
+                raise ValidationError({"title": [_l("Donnez un titre à l'axe prioritaire.")]})
+            theme = _theme_of(event.id, data.get("theme_id") or axes[0].theme_id)
+            priority = PriorityAxis(event=event, theme=theme, title=data["title"],
+                                    position=_next_priority_position(event))
+            db.session.add(priority)
+        gathering = uuid.uuid4().hex
+        for axis in axes:
+            priority.sources.append(PrioritySource(
+                axis=axis, gathering=gathering,
+                note_ids=[n.id for n in _fresh(axis_notes(axis.id))]))
+    return priority
+
+
+def undo_gathering(priority: PriorityAxis, gathering: str) -> PriorityAxis | None:
+    """Take back one gathering; a priority axis left with no source goes too."""
+    event = priority.event
+    with _writing(event):
+        sources = _fresh(select(PrioritySource).where(
+            PrioritySource.priority_axis_id == priority.id))
+        undone = [s for s in sources if s.gathering == gathering]
+        if not undone:
+            raise ValidationError({"gathering": [_l("Ce regroupement a déjà été défait.")]})
+        for source in undone:
+            priority.sources.remove(source)
+        if len(undone) == len(sources):
+            db.session.delete(priority)
+            priority = None
+    return priority
+
+
+def split_priority_axis(priority: PriorityAxis, data: dict) -> PriorityAxis:
+    """Move some of a priority axis's sources, provenance and all, to a new priority axis."""
+    event = priority.event
+    with _writing(event):
+        sources = _fresh(select(PrioritySource).where(
+            PrioritySource.priority_axis_id == priority.id))
+        moving = [s for s in sources if s.id in set(data["source_ids"])]
+        if not moving or len(moving) == len(sources):
+            raise ValidationError({"source_ids": [_l(
+                "Cochez une partie des axes d'origine (au moins un, pas tous).")]})
+        new = PriorityAxis(event=event, theme=priority.theme, title=data["title"],
+                           position=_next_priority_position(event))
+        db.session.add(new)
+        for source in moving:
+            source.priority_axis = new
+    return new
 
 
 # The proposal card ------------------------------------------------------------------

@@ -3,9 +3,8 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from . import db, limiter, services
+from . import limiter, services
 from .auth import current_participant, participant_required, sign_in_participant
-from .models import Note, live_notes
 from .schemas import join_schema
 from .web import wants_fragment
 
@@ -60,11 +59,12 @@ def region():
 
 
 def board_context(table):
-    notes = db.session.scalars(live_notes(table.id).options(
-        db.joinedload(Note.author), db.joinedload(Note.theme))).all()
+    """The board as the person asking sees it: the table's columns, their own dots, the card."""
+    from .axes import columns_context, dots_context
     from .proposals import card_context
 
-    return {"notes": notes, "themes": table.event.themes, **card_context(table)}
+    return {"themes": table.event.themes, **columns_context(table),
+            **dots_context(current_participant()), **card_context(table)}
 
 
 @bp.post("/quitter")

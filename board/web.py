@@ -2,10 +2,10 @@
 
 import uuid
 
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask import Blueprint, current_app, g, redirect, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 
 from . import LANGUAGES
@@ -69,6 +69,15 @@ def script_tags(*names):
                                   cdn=current_app.config["ASSETS_CDN"]))
 
 
+def csrf_field():
+    """The form's CSRF field, left out of fragments pushed to a room: there htmx sends each
+    page's own token in a header, while one person's token in a form pushed to all would
+    make everyone else's posts fail."""
+    if g.get("room_render"):
+        return ""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+
 def wants_fragment() -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -76,6 +85,7 @@ def wants_fragment() -> bool:
 def init_app(app):
     app.register_blueprint(bp)
     app.jinja_env.globals["script_tags"] = script_tags
+    app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["new_key"] = lambda: uuid.uuid4().hex

@@ -75,6 +75,26 @@ def event(app) -> Event:
     })
 
 
+@pytest.fixture
+def organizer(app):
+    organizer = Organizer(username="orga")
+    organizer.set_password("un mot de passe")
+    db.session.add(organizer)
+    db.session.commit()
+    return organizer
+
+
+@pytest.fixture
+def console(client, organizer):
+    """The organizer signed in on `client`; `client.csrf` holds a token for its posts."""
+    token = csrf_token(client, "/organisation/connexion")
+    response = client.post("/organisation/connexion", data={
+        "username": "orga", "password": "un mot de passe", "csrf_token": token})
+    assert response.status_code == 302
+    client.csrf = csrf_token(client, "/organisation/evenements/nouveau")
+    return client
+
+
 def csrf_token(client, url="/"):
     html = client.get(url).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
@@ -123,26 +143,6 @@ def tablet(app):
 
 def pushes(socket_client, name="push"):
     return [m["args"][0] for m in socket_client.get_received() if m["name"] == name]
-
-
-@pytest.fixture
-def organizer(app):
-    organizer = Organizer(username="orga")
-    organizer.set_password("un mot de passe")
-    db.session.add(organizer)
-    db.session.commit()
-    return organizer
-
-
-@pytest.fixture
-def console(client, organizer):
-    """A test client signed in as the organizer, with a CSRF token in `console.csrf`."""
-    token = csrf_token(client, "/organisation/connexion")
-    response = client.post("/organisation/connexion", data={
-        "username": "orga", "password": "un mot de passe", "csrf_token": token})
-    assert response.status_code == 302
-    client.csrf = csrf_token(client, "/organisation/evenements/nouveau")
-    return client
 
 
 class Clock:

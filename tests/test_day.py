@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from board import services, db, socketio
+from board import db, services, socketio
 from board.day import progress
 from board.models import (
     Countdown,
@@ -246,7 +246,8 @@ def test_a_pitch_puts_the_card_on_the_plenary_and_the_turn_on_its_tablets(
     assert "Des jeunes sans emploi" in stage
     assert countdown_text(page, "stage") == "3:00"
     assert 'data-warn="30"' in stage
-    assert db.session.scalars(db.select(Proposal).where(Proposal.table_id == event.tables[0].id)).one().status == "pitched"
+    pitched = db.session.scalars(db.select(Proposal).where(Proposal.table_id == event.tables[0].id))
+    assert pitched.one().status == "pitched"
     # The banner says whose turn it is; each tablet's page shows it only at that table.
     for s in sockets.values():
         [push] = pushes(s)
@@ -310,9 +311,11 @@ def test_the_console_shows_each_tables_progress(event, tablet, console):
     awa.post_note("deux")
     card(event, 0, title="Titre", need="Besoin", city="Sarcelles", partners=["CAF"],
          status="ready")
-    assert progress(event.tables[0]) == {"notes": 2, "card_filled": 4, "card_total": 13,
+    assert progress(event.tables[0]) == {"notes": 2, "axes": 0, "votes": 0, "card_filled": 4,
+                                         "card_total": 13,
                                          "card_ready": True}
-    assert progress(event.tables[1]) == {"notes": 0, "card_filled": 0, "card_total": 13,
+    assert progress(event.tables[1]) == {"notes": 0, "axes": 0, "votes": 0, "card_filled": 0,
+                                         "card_total": 13,
                                          "card_ready": False}
     page = console.get(url(event, "/regie")).get_data(as_text=True)
     assert "2 constats" in page and "fiche 4/13" in page and "fiche prête" in page

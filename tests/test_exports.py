@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pytest
 
 from board import archive, create_app, db, services
-from board.models import Event, Note, PhaseStep, PriorityAxis, Proposal, Sponsor, Stage, Table
+from board.models import Event, Note, Participant, PhaseStep, PriorityAxis, Proposal, Sponsor, Stage, Table
 
 from .conftest import csrf_token
 
@@ -38,18 +38,29 @@ def day(app, event, tablet, organizer):
     awa.post_note("Les jeunes décrochent dès la 4e ; personne ne le voit")
     awa.post_note("Pas de lieu pour réviser", theme=event.themes[1])
     bob.post_note("Trop peu de stages")
+    awa.post_note("Les parents ne savent pas à qui parler")
     gone = db.session.scalars(db.select(Note).where(Note.text == "Trop peu de stages")).one()
     services.delete_note(gone)  # deleted notes are kept, and exported
-    axis = PriorityAxis(event=event, theme=event.themes[0], title="Soutenir les familles",
-                        position=0)
-    db.session.add_all([axis, PriorityAxis(event=event, theme=event.themes[1],
-                                           title="Découvrir les métiers", position=1)])
+    # The morning: an axis with two notes merged into one, a dot, a priority axis gathered.
+    event.phase = "axes"
+    families = services.create_axis(t1, {"name": "Les familles", "theme_id": event.themes[0].id})
+    first_notes = db.session.scalars(db.select(Note).where(
+        Note.table_id == t1.id, Note.deleted_at.is_(None)).order_by(Note.id)).all()
+    merged = services.merge_notes(t1, [first_notes[0].id, first_notes[2].id])
+    services.move_note(merged, {"axis_id": families.id, "index": 0})
+    awa_person = db.session.scalars(db.select(Participant).where(Participant.name == "Awa")).one()
+    services.cast_vote(awa_person, {"axis_id": families.id})
+    axis = services.gather_axes(event, {"axis_ids": [families.id], "title": "Soutenir les familles",
+                                        "theme_id": event.themes[0].id})
+    db.session.add(PriorityAxis(event=event, theme=event.themes[1],
+                                title="Découvrir les métiers", position=1))
     first = fill(t1, priority_axis=axis, title="Un espace emploi", need="Des jeunes",
                  objective="Un lieu", neighbourhood="Les Carreaux", city="Villiers-le-Bel",
                  department="95", budget_amount=45000, budget_purpose="Un animateur",
                  partners=["Centre social", "Mission locale"], skills=["Animation"],
                  summary="Un lieu ouvert le soir.", status="ready")
-    first.notes = db.session.scalars(db.select(Note).where(Note.table_id == t1.id)).all()
+    first.notes = db.session.scalars(db.select(Note).where(
+        Note.table_id == t1.id, Note.deleted_at.is_(None))).all()
     second = fill(t2, title="Clause sociale", city="Sarcelles", department="95")
     fill(t3, title="Brouillon")
     db.session.add(PhaseStep(event_id=event.id, phase="drafting", instruction="Rédigez",
@@ -83,7 +94,8 @@ def test_every_csv_opens_in_a_french_spreadsheet(console, day):
     # A ";" inside a cell is quoted, not a new column.
     assert ["1", "Éducation", "Les jeunes décrochent dès la 4e ; personne ne le voit", "Awa"] \
         == notes[1][:4]
-    assert notes[3][2] == "Trop peu de stages" and notes[3][6]  # deleted, with its date
+    [stages] = [row for row in notes if row[2] == "Trop peu de stages"]
+    assert stages[0] == "2" and stages[6]  # deleted, with its date
     proposals = rows_of(console.get(url(day, "/exports/proposals.csv")).data)
     assert proposals[1][:3] == ["1", "Un espace emploi", "Soutenir les familles"]
     assert proposals[1][8] == "45000"
@@ -92,7 +104,12 @@ def test_every_csv_opens_in_a_french_spreadsheet(console, day):
     assert decisions[1][4:6] == ["prototype", "Bravo"] and decisions[1][7] == "Camille"
     assert decisions[2][4] == "to_study"
     axes = rows_of(console.get(url(day, "/exports/priority_axes.csv")).data)
-    assert axes[1][:3] == ["1", "Éducation", "Soutenir les familles"] and axes[1][4] == "1"
+    assert axes[1][:3] == ["1", "Éducation", "Soutenir les familles"]
+    assert axes[1][4:] == ["Table 1 : Les familles", "1", "1"]  # provenance, then cards
+    table_axes = rows_of(console.get(url(day, "/exports/axes.csv")).data)
+    assert table_axes[1] == ["1", "Éducation", "Les familles", "1", "1", ""]
+    votes = rows_of(console.get(url(day, "/exports/votes.csv")).data)
+    assert [row[:3] for row in votes[1:]] == [["1", "Les familles", "Awa"]]
 
 
 def test_exports_work_in_the_middle_of_the_day(console, event, tablet):
@@ -116,7 +133,7 @@ def _normalised(data):
     for section in archive.SECTIONS:
         for row in data[section.name]:
             row.pop("id")
-            for key, target in section.refs.items():
+            for key, target in {**section.refs, **section.late_refs}.items():
                 if row.get(key) is not None:
                     row[key] = positions[target][row[key]]
             if "note_ids" in row:
@@ -127,7 +144,9 @@ def _normalised(data):
 def test_the_json_export_imports_into_a_fresh_installation_with_nothing_lost(
         console, day, tmp_path):
     first = json.loads(console.get(url(day, "/export.json")).data)
-    assert len(first["notes"]) == 3 and len(first["proposals"]) == 3
+    assert len(first["notes"]) == 5 and len(first["proposals"]) == 3
+    assert [len(first[k]) for k in ("axes", "votes", "priority_sources")] == [1, 1, 1]
+    assert sum(1 for n in first["notes"] if n["merged_into_id"]) == 2
     assert first["sponsors"][0]["name"] == "Camille"
 
     fresh = create_app({"TESTING": True, "SECRET_KEY": "x",
@@ -262,7 +281,7 @@ def test_sponsor_rows_survive_the_round_trip(day):
     assert [n.text for n in sponsor.notes] == ["Premier atelier"]
     assert [n.text for n in db.session.scalars(db.select(Proposal).where(
         Proposal.table_id == copy.tables[0].id)).one().notes] == [
-        "Les jeunes décrochent dès la 4e ; personne ne le voit", "Pas de lieu pour réviser"]
+        "Pas de lieu pour réviser", "Les jeunes décrochent dès la 4e ; personne ne le voit"]
 
 
 def test_every_table_of_the_database_is_in_the_json_export():

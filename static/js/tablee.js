@@ -90,12 +90,29 @@
   });
 
   // A push never replaces what someone is typing in: an open edit form stays put, marked
-  // as having missed a push so that its page script can catch it up once let go.
+  // as having missed a push so that its page script can catch it up once let go; and a
+  // region pushed whole (a table's columns) keeps the edit forms open inside it.
+  var refocus = null;
   body.addEventListener("htmx:oobBeforeSwap", function (event) {
-    if (event.detail.target.hasAttribute("data-editing")) {
+    var target = event.detail.target;
+    if (target.hasAttribute("data-editing")) {
       event.detail.shouldSwap = false;
-      event.detail.target.setAttribute("data-missed", "");
+      target.setAttribute("data-missed", "");
+      return;
     }
+    var fragment = event.detail.fragment;
+    if (!fragment || !fragment.querySelector) return;
+    target.querySelectorAll("[data-editing][id]").forEach(function (form) {
+      var fresh = fragment.querySelector("#" + CSS.escape(form.id));
+      if (!fresh) return;
+      if (form.contains(document.activeElement)) refocus = document.activeElement;
+      form.setAttribute("data-missed", "");
+      fresh.replaceWith(form);
+    });
+  });
+  body.addEventListener("htmx:oobAfterSwap", function () {
+    if (refocus && document.contains(refocus)) refocus.focus();
+    refocus = null;
   });
 
   window.tablee = {socket: socket, refetch: refetch,

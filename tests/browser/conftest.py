@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from board import create_app, db, services
+from board.models import Organizer
 
 CHROMIUM = os.environ.get("TABLEE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -130,8 +131,8 @@ def open_page(browser):
     """Open a page in a fresh context (its own cookies) at a given viewport; no JS errors allowed."""
     contexts, errors = [], []
 
-    def open_(url, viewport=TABLET):
-        context = browser.new_context(viewport=viewport, locale="fr-FR")
+    def open_(url, viewport=TABLET, touch=False):
+        context = browser.new_context(viewport=viewport, locale="fr-FR", has_touch=touch)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{url}: {error}"))
@@ -146,8 +147,8 @@ def open_page(browser):
     assert errors == []
 
 
-def join(open_page, live, table, name, captain=False):
-    page = open_page(f"{live.url}/j/{table.join_code}")
+def join(open_page, live, table, name, captain=False, touch=False):
+    page = open_page(f"{live.url}/j/{table.join_code}", touch=touch)
     if captain:
         page.get_by_label("Code de la table").fill(table.captain_code)
     page.get_by_label("Votre prénom").fill(name)
@@ -176,3 +177,21 @@ def serious_violations(page):
                                        nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
     }""")
     return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture
+def organizer_page(open_page, live, live_app):
+    """An organizer signed in on a laptop-sized page."""
+    with live_app[0].app_context():
+        organizer = db.session.scalar(db.select(Organizer).where(Organizer.username == "a11y"))
+        if organizer is None:
+            organizer = Organizer(username="a11y")
+            organizer.set_password("mot de passe a11y")
+            db.session.add(organizer)
+            db.session.commit()
+    page = open_page(f"{live.url}/organisation/connexion", viewport={"width": 1280, "height": 800})
+    page.get_by_label("Identifiant").fill("a11y")
+    page.get_by_label("Mot de passe").fill("mot de passe a11y")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live.url}/organisation/")
+    return page

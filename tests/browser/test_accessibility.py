@@ -1,29 +1,8 @@
 """axe-core on every page and state, at the sizes people use them; keyboard paths."""
 
-import pytest
 from playwright.sync_api import expect
 
-from board import db
-from board.models import Organizer
-
 from .conftest import PROJECTOR, join, serious_violations, wait_online
-
-
-@pytest.fixture
-def organizer_page(open_page, live, live_app):
-    with live_app[0].app_context():
-        organizer = db.session.scalar(db.select(Organizer).where(Organizer.username == "a11y"))
-        if organizer is None:
-            organizer = Organizer(username="a11y")
-            organizer.set_password("mot de passe a11y")
-            db.session.add(organizer)
-            db.session.commit()
-    page = open_page(f"{live.url}/organisation/connexion", viewport={"width": 1280, "height": 800})
-    page.get_by_label("Identifiant").fill("a11y")
-    page.get_by_label("Mot de passe").fill("mot de passe a11y")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{live.url}/organisation/")
-    return page
 
 
 def test_join_page_empty_and_with_errors(open_page, live, live_event):

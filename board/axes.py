@@ -1,0 +1,310 @@
+"""The morning at a table: axes, moving notes into them, merging duplicates, dot votes.
+
+Every change bumps the table's sequence and pushes the whole ``#columns`` region, rendered
+once for the table's room: a move touches two columns and the vote counts, and one
+fragment that replaces itself keeps every tablet in the same state, whatever the order
+the changes were made in. What differs per person (my dots left) lives outside it.
+"""
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from . import db, realtime, services
+from .auth import current_participant, participant_required
+from .models import Axis, Note, live_notes
+from .schemas import axis_schema, merge_schema, move_schema, vote_schema, vote_state_schema
+from .web import wants_fragment
+
+bp = Blueprint("axes", __name__, url_prefix="/axes")
+
+TRASH_SHOWN = 5
+
+
+def columns_context(table) -> dict:
+    """What ``axes/_columns.html`` needs: the unsorted notes, each axis with its notes."""
+    fresh = {"populate_existing": True}
+    axes = db.session.scalars(services.live_axes(table.id).options(joinedload(Axis.theme))
+                              .execution_options(**fresh)).all()
+    notes = db.session.scalars(live_notes(table.id).options(
+        joinedload(Note.author), joinedload(Note.theme),
+        selectinload(Note.sources).joinedload(Note.author)).execution_options(**fresh)).all()
+    by_axis = {axis.id: [] for axis in axes}
+    unsorted = []
+    for note in notes:
+        by_axis.get(note.axis_id, unsorted).append(note)
+    counts = services.vote_counts(table.id)
+    trash = db.session.scalars(select(Axis).where(
+        Axis.table_id == table.id, Axis.deleted_at.is_not(None))
+        .order_by(Axis.deleted_at.desc()).limit(TRASH_SHOWN)).all()
+    return {
+        "unsorted": unsorted,
+        "table_axes": [{"axis": axis, "votes": counts.get(axis.id, 0),
+                  "notes": sorted(by_axis[axis.id], key=lambda n: (n.position, n.id))}
+                 for axis in axes],
+        "show_counts": table.event.votes_live or table.votes_revealed,
+        "voting": table.event.phase == "axes" and not table.vote_closed,
+        "trash": trash,
+    }
+
+
+def dots_context(me, error=None) -> dict:
+    """My dots (gommettes): how many are left and where the others are."""
+    event = me.table.event
+    mine = services.my_votes(me)
+    per_axis = {}
+    for vote in mine:
+        per_axis.setdefault(vote.axis_id, [vote.axis, 0])[1] += 1
+    return {"dots": {
+        "open": event.phase == "axes" and not me.table.vote_closed,
+        "closed": me.table.vote_closed,
+        "budget": event.dots_per_participant,
+        "left": max(0, event.dots_per_participant - len(mine)),
+        "mine": list(per_axis.values()),
+    }, "dots_error": error}
+
+
+def push_columns(table, extra: str = "") -> None:
+    html = realtime.render("axes/_columns.html", oob=True, table=table, **columns_context(table))
+    realtime.table_changed(table, html + extra)
+
+
+def stale_dots() -> str:
+    """Dots left differ per person: after a change to them, each tablet fetches its own."""
+    return realtime.render("axes/_my_dots_stale.html")
+
+
+def _done():
+    if wants_fragment():
+        return "", 204
+    return redirect(url_for("tables.show"))
+
+
+def _refused(error: ValidationError):
+    """A refused action: its message in a toast (the board itself did not change)."""
+    message = " ".join(_messages(error.messages))
+    if wants_fragment():
+        return (render_template("_flash.html", message=message, level="error"), 422,
+                {"HX-Retarget": "#toasts", "HX-Reswap": "innerHTML"})
+    return render_template("error.html", message=message, status=422), 422
+
+
+def _messages(messages):
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _messages(value)]
+    if isinstance(messages, list):
+        return [m for value in messages for m in _messages(value)]
+    return [str(messages)]
+
+
+def _at_my_table(model, ident, captain=False):
+    """An axis or a note of my table (404 otherwise); 403 if it takes the captain."""
+    me = current_participant()
+    thing = db.session.get(model, ident)
+    if thing is None or thing.table_id != me.table_id:
+        abort(404)
+    if captain and not me.is_captain:
+        abort(403)
+    return thing
+
+
+def _my_axis(axis_id, captain=False) -> Axis:
+    return _at_my_table(Axis, axis_id, captain)
+
+
+def _my_note(note_id, captain=False) -> Note:
+    return _at_my_table(Note, note_id, captain)
+
+
+def _captain():
+    me = current_participant()
+    if not me.is_captain:
+        abort(403)
+    return me
+
+
+def _axis_form(values=None, errors=None, status=200):
+    me = current_participant()
+    return render_template("axes/_axis_form.html", values=values or {}, errors=errors or {},
+                           themes=me.table.event.themes), status
+
+
+@bp.post("/")
+@participant_required
+def create():
+    """Anyone at the table adds an axis; the push shows it, the answer is a fresh form."""
+    me = current_participant()
+    form = request.form.to_dict()
+    try:
+        services.create_axis(me.table, axis_schema.load(form))
+    except ValidationError as error:
+        return _axis_form(form, error.messages, 422)
+    push_columns(me.table)
+    if not wants_fragment():
+        return redirect(url_for("tables.show"))
+    return _axis_form({"theme_id": form.get("theme_id")}, status=201)
+
+
+def _head(axis, status=200):
+    context = columns_context(axis.table)
+    item = next((i for i in context["table_axes"] if i["axis"].id == axis.id), None)
+    if item is None:
+        abort(404)
+    return render_template("axes/_axis_head.html", item=item, table=axis.table, **context), status
+
+
+@bp.get("/<int:axis_id>")
+@participant_required
+def show(axis_id):
+    """An axis's header as the board shows it (after cancelling a rename)."""
+    return _head(_my_axis(axis_id))
+
+
+@bp.get("/<int:axis_id>/modifier")
+@participant_required
+def edit(axis_id):
+    """The axis's name and theme as a form, in place."""
+    axis = _my_axis(axis_id)
+    return render_template("axes/_axis_edit.html", axis=axis, errors={},
+                           values={"name": axis.name, "theme_id": axis.theme_id},
+                           themes=axis.table.event.themes)
+
+
+@bp.post("/<int:axis_id>/modifier")
+@participant_required
+def update(axis_id):
+    """Rename an axis (or change its theme)."""
+    axis = _my_axis(axis_id)
+    form = request.form.to_dict()
+    try:
+        services.update_axis(axis, axis_schema.load(form))
+    except ValidationError as error:
+        return render_template("axes/_axis_edit.html", axis=axis, values=form,
+                               errors=error.messages, themes=axis.table.event.themes), 422
+    push_columns(axis.table)
+    if not wants_fragment():
+        return redirect(url_for("tables.show"))
+    return _head(axis)
+
+
+def _apply(change, table, extra: str = ""):
+    """Make a change at the table; push the columns if it was made, else say why not."""
+    try:
+        change()
+    except ValidationError as error:
+        return _refused(error)
+    push_columns(table, extra)
+    return _done()
+
+
+def _form():
+    return request.form.to_dict()
+
+
+@bp.post("/<int:axis_id>/deplacer")
+@participant_required
+def move(axis_id):
+    """Put an axis at another place among the table's axes."""
+    axis = _my_axis(axis_id)
+    return _apply(lambda: services.move_axis(axis, move_schema.load(_form())["index"] or 0),
+                  axis.table)
+
+
+@bp.post("/<int:axis_id>/supprimer")
+@participant_required
+def delete(axis_id):
+    """The captain deletes an axis: its notes go back to the unsorted column (undoable)."""
+    axis = _my_axis(axis_id, captain=True)
+    return _apply(lambda: services.delete_axis(axis), axis.table, stale_dots())
+
+
+@bp.post("/<int:axis_id>/restaurer")
+@participant_required
+def restore(axis_id):
+    """The captain undoes the deletion of an axis."""
+    axis = _my_axis(axis_id, captain=True)
+    return _apply(lambda: services.restore_axis(axis), axis.table, stale_dots())
+
+
+@bp.post("/constats/<int:note_id>/deplacer")
+@participant_required
+def move_note(note_id):
+    """Move a note into an axis at a place, or back to the unsorted column (drag or menu)."""
+    note = _my_note(note_id)
+    return _apply(lambda: services.move_note(note, move_schema.load(_form())), note.table)
+
+
+@bp.post("/fusion")
+@participant_required
+def merge():
+    """The captain merges the ticked notes into one."""
+    me = _captain()
+    ids = request.form.getlist("note_ids")
+    return _apply(lambda: services.merge_notes(
+        me.table, merge_schema.load({"note_ids": ids})["note_ids"]), me.table)
+
+
+@bp.post("/constats/<int:note_id>/defaire-fusion")
+@participant_required
+def unmerge(note_id):
+    """The captain undoes a merge: the original notes come back as they were."""
+    note = _my_note(note_id, captain=True)
+    return _apply(lambda: services.unmerge_note(note), note.table)
+
+
+@bp.get("/gommettes")
+@participant_required
+def dots():
+    """My dots, alone: refetched by a tablet when the budget or the axes changed."""
+    return render_template("axes/_my_dots.html", **dots_context(current_participant()))
+
+
+def _dots_answer(me, error=None):
+    status = 422 if error else 200
+    if not wants_fragment():
+        if error:
+            return render_template("error.html", message=error, status=status), status
+        return redirect(url_for("tables.show"))
+    return render_template("axes/_my_dots.html", **dots_context(me, error)), status
+
+
+def _dots_change(change):
+    me = current_participant()
+    try:
+        change(me, vote_schema.load(_form()))
+    except ValidationError as error:
+        return _dots_answer(me, " ".join(_messages(error.messages)))
+    push_columns(me.table)
+    return _dots_answer(me)
+
+
+@bp.post("/gommettes")
+@participant_required
+def vote():
+    """Put one of my dots on an axis; the server holds the budget."""
+    return _dots_change(services.cast_vote)
+
+
+@bp.post("/gommettes/retirer")
+@participant_required
+def withdraw():
+    """Take one of my dots back from an axis."""
+    return _dots_change(services.withdraw_vote)
+
+
+@bp.post("/vote")
+@participant_required
+def vote_state():
+    """The captain reveals or hides the counts, closes or reopens the vote."""
+    me = _captain()
+    return _apply(lambda: services.set_vote_state(me.table, vote_state_schema.load(_form())),
+                  me.table, stale_dots())
+
+
+@bp.post("/trier")
+@participant_required
+def sort():
+    """Order the axes by their dots, most first."""
+    me = current_participant()
+    return _apply(lambda: services.sort_axes_by_votes(me.table), me.table)

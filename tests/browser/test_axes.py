@@ -1,0 +1,173 @@
+from playwright.sync_api import expect
+
+from board import db
+from board.models import Event
+
+from .conftest import PROJECTOR, join, serious_violations, wait_online
+from .test_live_board import post_note as write_note
+
+
+def post_note(page, text, theme="Éducation"):
+    """Post a note and wait for it on this tablet (the form is replaced after each post)."""
+    write_note(page, text, theme)
+    expect(page.locator("#board .note-text", has_text=text)).to_be_visible()
+
+
+def touch_drag(page, handle, target, steps=12):
+    """Drag with one finger: real touch events, as a tablet's screen sends them."""
+    cdp = page.context.new_cdp_session(page)
+    start, end = handle.bounding_box(), target.bounding_box()
+    x0, y0 = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    x1, y1 = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
+    def touch(kind, *points):
+        cdp.send("Input.dispatchTouchEvent", {
+            "type": kind, "touchPoints": [{"x": x, "y": y} for x, y in points]})
+
+    touch("touchStart", (x0, y0))
+    for i in range(1, steps + 1):
+        touch("touchMove", (x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps))
+    touch("touchEnd")
+    cdp.detach()
+
+
+def create_axis(page, name, theme="Éducation"):
+    page.get_by_label("Nom du nouvel axe").fill(name)
+    page.get_by_label("Thématique de l'axe").select_option(label=theme)
+    page.get_by_role("button", name="Créer l'axe").click()
+    expect(page.locator("#axes .axis-title", has_text=name)).to_be_visible()
+    return page.locator("#axes .axis", has_text=name)
+
+
+def note(page, text):
+    return page.locator("#board .note", has_text=text)
+
+
+def test_a_touch_drag_and_a_tap_move_show_live_on_another_tablet_and_the_plenary(
+        open_page, live, live_event):
+    table = live_event.tables[0]
+    awa = join(open_page, live, table, "Awa", touch=True)
+    bob = join(open_page, live, table, "Bob", touch=True)
+    wall = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
+    wait_online(wall)
+    post_note(awa, "Trop d'élèves décrochent en 4e")
+    post_note(awa, "Les décrocheurs n'ont pas de solution")
+    expect(bob.locator("#notes .note")).to_have_count(2)
+    axis = create_axis(awa, "Décrochage scolaire")
+    axis_id = axis.get_attribute("data-axis-id")
+    expect(bob.locator(f"#axis-{axis_id}")).to_be_visible()
+
+    # A finger drags the first note by its grip into the axis.
+    first = note(awa, "Trop d'élèves")
+    touch_drag(awa, first.locator(".note-grip"), awa.locator(f"#axis-{axis_id}-notes"))
+    expect(bob.locator(f"#axis-{axis_id}-notes .note")).to_have_count(1, timeout=5000)
+    expect(bob.locator(f"#axis-{axis_id}-notes")).to_contain_text("Trop d'élèves")
+    expect(bob.locator("#notes .note")).to_have_count(1)
+    card = wall.locator(f"#plenary-table-{table.id}")
+    expect(card).to_contain_text("Décrochage scolaire · 1 constat", timeout=5000)
+
+    # The tap path: "Déplacer vers…", then the axis, for people who cannot drag.
+    second = note(awa, "Les décrocheurs")
+    second.get_by_role("button", name="Déplacer vers…").tap()
+    dialog = awa.get_by_role("dialog", name="Déplacer vers…")
+    expect(dialog).to_be_visible()
+    assert serious_violations(awa) == []
+    dialog.get_by_role("button", name="Décrochage scolaire").tap()
+    expect(dialog).to_be_hidden()
+    expect(bob.locator(f"#axis-{axis_id}-notes .note")).to_have_count(2, timeout=5000)
+    expect(bob.locator(f"#axis-{axis_id}-notes .note-text")).to_have_text(
+        ["Trop d'élèves décrochent en 4e", "Les décrocheurs n'ont pas de solution"])
+    expect(card).to_contain_text("Décrochage scolaire · 2 constats", timeout=5000)
+    expect(awa.locator(f"#axis-{axis_id}-notes .note")).to_have_count(2)
+
+    # Order within the axis is kept, and changed from the keyboard too.
+    moved = note(awa, "Les décrocheurs").get_by_role("button", name="Déplacer vers…")
+    moved.focus()
+    awa.keyboard.press("Enter")
+    up = dialog.get_by_role("button", name="Monter d'une place")
+    up.focus()
+    awa.keyboard.press("Enter")
+    expect(bob.locator(f"#axis-{axis_id}-notes .note-text")).to_have_text(
+        ["Les décrocheurs n'ont pas de solution", "Trop d'élèves décrochent en 4e"], timeout=5000)
+    bob.reload()
+    expect(bob.locator(f"#axis-{axis_id}-notes .note-text")).to_have_text(
+        ["Les décrocheurs n'ont pas de solution", "Trop d'élèves décrochent en 4e"])
+
+
+def test_the_captain_merges_two_notes_and_undoes_it(open_page, live, live_event):
+    table = live_event.tables[0]
+    cap = join(open_page, live, table, "Cap", captain=True, touch=True)
+    bob = join(open_page, live, table, "Bob", touch=True)
+    post_note(cap, "Pas assez de bus le soir")
+    post_note(bob, "Les bus s'arrêtent trop tôt")
+    expect(cap.locator("#notes .note")).to_have_count(2)
+    # Only the captain sees the merge tools.
+    expect(bob.locator("#columns").get_by_role("checkbox")).to_have_count(0)
+    expect(cap.locator("#columns").get_by_role("checkbox")).to_have_count(2)
+    for text in ("Pas assez de bus", "Les bus s'arrêtent"):
+        note(cap, text).get_by_label("Sélectionner").check()
+    cap.get_by_role("button", name="Fusionner les constats sélectionnés").tap()
+    merged = bob.locator("#notes .note")
+    expect(merged).to_have_count(1, timeout=5000)
+    expect(merged).to_contain_text("Cap, Bob")
+    merged.get_by_text("Fusion de 2 constats").click()
+    expect(merged).to_contain_text("« Les bus s'arrêtent trop tôt » — Bob")
+    expect(cap.locator("#notes .note")).to_have_count(1)
+    assert serious_violations(cap) == []
+    cap.get_by_role("button", name="Défaire la fusion").tap()
+    expect(bob.locator("#notes .note-text")).to_have_text(
+        ["Pas assez de bus le soir", "Les bus s'arrêtent trop tôt"], timeout=5000)
+
+
+def test_dots_left_show_on_each_tablet_and_the_captain_reveals_the_counts(
+        open_page, live, live_app, live_event):
+    live_event.phase = "axes"
+    db.session.commit()
+    table = live_event.tables[0]
+    cap = join(open_page, live, table, "Cap", captain=True, touch=True)
+    awa = join(open_page, live, table, "Awa", touch=True)
+    create_axis(cap, "Transports")
+    expect(awa.locator("#my-dots")).to_contain_text("Il vous reste 3 gommettes")
+    for left in ("2 gommettes", "1 gommette", "0 gommette"):
+        awa.get_by_role("button", name="+ Gommette").tap()
+        expect(awa.locator("#my-dots")).to_contain_text(f"Il vous reste {left}")
+    awa.get_by_role("button", name="+ Gommette").tap()
+    expect(awa.locator("#my-dots [role=alert]")).to_contain_text(
+        "Vous avez déjà posé vos 3 gommettes")
+    assert serious_violations(awa) == []
+    expect(cap.locator("#my-dots")).to_contain_text("Il vous reste 3 gommettes")
+    expect(cap.locator(".axis-votes")).to_have_count(0)
+    cap.get_by_role("button", name="Révéler les votes").tap()
+    expect(awa.locator(".axis-votes")).to_have_text("3 gommettes", timeout=5000)
+    # The axis goes: Awa's dots come back to her hand, on her tablet, without a reload.
+    cap.locator("#axes .axis").get_by_role("button", name="Supprimer").tap()
+    expect(awa.locator("#my-dots")).to_contain_text("Il vous reste 3 gommettes", timeout=5000)
+    cap.get_by_role("button", name="Restaurer").tap()
+    expect(awa.locator("#my-dots")).to_contain_text("Il vous reste 0 gommette", timeout=5000)
+
+
+def test_the_organizer_gathers_axes_and_the_plenary_shows_them_live(
+        open_page, live, live_event, organizer_page):
+    t1, t2 = live_event.tables[0], live_event.tables[1]
+    for table, name in ((t1, "Décrochage scolaire"), (t2, "Les décrocheurs de l'école")):
+        page = join(open_page, live, table, f"Cap {table.number}", captain=True)
+        create_axis(page, name)
+    wall = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
+    wait_online(wall)
+    console = organizer_page
+    console.goto(f"{live.url}/organisation/evenements/{live_event.id}/consolidation")
+    hint = console.locator(".hint-card").first
+    expect(hint).to_contain_text("décrochage")
+    assert serious_violations(console) == []
+    hint.get_by_label("Titre de l'axe prioritaire").fill("Raccrocher les décrocheurs")
+    hint.get_by_role("button", name="Créer un axe prioritaire avec ce groupe").click()
+    priority = wall.locator("#priority-axes")
+    expect(priority).to_contain_text("Raccrocher les décrocheurs", timeout=5000)
+    expect(priority).to_contain_text(f"{t1.label}, {t2.label}")
+    assert serious_violations(wall) == []
+    console.reload()
+    expect(console.locator(".priority-card")).to_contain_text("Raccrocher les décrocheurs")
+    assert serious_violations(console) == []
+    console.get_by_role("button", name="Défaire ce regroupement").click()
+    expect(priority).not_to_contain_text("Raccrocher les décrocheurs", timeout=5000)
+    db.session.expire_all()
+    assert db.session.get(Event, live_event.id).priority_axes == []

@@ -1,0 +1,52 @@
+import pytest
+
+from board.similarity import similar_groups, terms
+
+
+def groups(texts):
+    """The hints as sets of texts, each document from its own table."""
+    hints = similar_groups([(text, text, i) for i, text in enumerate(texts)])
+    return [set(h.keys) for h in hints], hints
+
+
+def test_school_dropout_axes_go_together_and_youth_employment_does_not():
+    found, hints = groups(["décrochage scolaire", "les décrocheurs de l'école",
+                           "emploi des jeunes"])
+    assert found == [{"décrochage scolaire", "les décrocheurs de l'école"}]
+    # The hint says why: the words the two share, as people wrote them.
+    words = " ".join(hints[0].words)
+    assert "décrochage" in words and "décrocheurs" in words
+    assert "école" in words and "scolaire" in words
+
+
+@pytest.mark.parametrize(("texts", "expected"), [
+    (["Accès aux soins des personnes âgées", "Les personnes âgées isolées et les soins",
+      "Pistes cyclables sécurisées"],
+     [{"Accès aux soins des personnes âgées", "Les personnes âgées isolées et les soins"}]),
+    (["Trouver un emploi pour les jeunes du quartier", "emploi des jeunes",
+      "décrochage scolaire"],
+     [{"Trouver un emploi pour les jeunes du quartier", "emploi des jeunes"}]),
+    (["Le logement social", "La culture au quartier", "Sport pour les filles"], []),
+])
+def test_french_examples_group_only_what_belongs_together(texts, expected):
+    assert groups(texts)[0] == expected
+
+
+def test_stop_words_and_elisions_never_make_a_match():
+    assert groups(["de la des les", "les de la du"])[0] == []
+    assert [word for _, word in terms("l'école et les écoles du quartier d’Aubervilliers")] == [
+        "école", "écoles", "quartier", "aubervilliers"]
+
+
+def test_axes_of_one_table_are_not_suggested_together():
+    hints = similar_groups([(1, "décrochage scolaire", "table-1"),
+                            (2, "décrocheurs de l'école", "table-1")])
+    assert hints == []
+
+
+def test_weak_matches_are_hidden():
+    # One common word lost among many others stays below the threshold.
+    hints = similar_groups([
+        (1, "jeunes parents isolés sans crèche ni aide le samedi matin", 1),
+        (2, "jeunes sportifs du club de foot qui cherchent un terrain couvert", 2)])
+    assert hints == []
