@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select, update
+from sqlalchemy import func as sa_func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -72,6 +73,7 @@ class Event(Sequenced, db.Model):
     phase: Mapped[str] = mapped_column(String(20), default="diagnostic")
     plenary_token: Mapped[str] = mapped_column(
         String(64), unique=True, default=lambda: secrets.token_urlsafe(24))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     themes: Mapped[list[Theme]] = relationship(
@@ -131,19 +133,27 @@ class Participant(db.Model):
     table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(40))
     is_captain: Mapped[bool] = mapped_column(default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     table: Mapped[Table] = relationship(back_populates="participants")
 
 
 class Connection(db.Model):
-    """One open socket of a tablet: who is at the table right now."""
+    """One open socket of a tablet: who is at the table right now.
+
+    Each server process stamps its own rows (``server_id``) and refreshes ``seen_at``
+    while it lives; rows of a process that crashed go stale and any other process sweeps
+    them, so presence stays right with several processes and after a crash.
+    """
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"), index=True)
+    server_id: Mapped[str] = mapped_column(String(32), default="", server_default="", index=True)
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa_func.now())
 
 
 class Note(db.Model):
@@ -161,10 +171,15 @@ class Note(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None]
+    # Every UPDATE checks and bumps it: two people saving the same note at once cannot
+    # silently overwrite each other (the second gets a conflict with both texts).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     table: Mapped[Table] = relationship()
     author: Mapped[Participant | None] = relationship()
     theme: Mapped[Theme] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 def live_notes(table_id: int):

@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 
 from . import db, realtime, services
 from .auth import can_edit_note, current_participant, participant_required
+from .limits import write_limit
 from .models import Note
 from .schemas import note_schema, note_update_schema
 from .web import wants_fragment
@@ -33,6 +34,7 @@ def _editable_note(note_id) -> Note:
 
 @bp.post("/")
 @participant_required
+@write_limit
 def create():
     """Post a note; the push shows it to the whole table, the answer is a fresh form."""
     me = current_participant()
@@ -65,12 +67,13 @@ def edit(note_id):
     """The note turned into a form in place."""
     note = _editable_note(note_id)
     return render_template("notes/_edit.html", note=note, values={"text": note.text,
-                           "theme_id": note.theme_id}, errors={},
+                           "theme_id": note.theme_id, "version": note.version}, errors={},
                            themes=note.table.event.themes)
 
 
 @bp.post("/<int:note_id>/modifier")
 @participant_required
+@write_limit
 def update(note_id):
     """Save an edit by its author or the captain."""
     note = _editable_note(note_id)
@@ -80,6 +83,11 @@ def update(note_id):
     except ValidationError as error:
         return render_template("notes/_edit.html", note=note, values=form, errors=error.messages,
                                themes=note.table.event.themes), 422
+    except services.StaleEdit as stale:
+        # Someone saved first: show their text, keep this person's, and let them choose.
+        form["version"] = stale.current.version
+        return render_template("notes/_edit.html", note=stale.current, values=form, errors={},
+                               theirs=stale.current, themes=note.table.event.themes), 409
     realtime.table_changed(note.table, render_template("notes/_note.html", note=note, oob="true"))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
@@ -88,6 +96,7 @@ def update(note_id):
 
 @bp.post("/<int:note_id>/supprimer")
 @participant_required
+@write_limit
 def delete(note_id):
     """Remove a note from the board (kept in the database)."""
     note = _editable_note(note_id)

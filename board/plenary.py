@@ -4,7 +4,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 
 from . import db
-from .models import Connection, Event, Note, Participant, live_notes
+from .models import Connection, Event, Note, Participant, Table, live_notes
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
 
@@ -23,7 +23,7 @@ def show(token):
     """The live wall for the projector."""
     event = _event(token)
     return render_template("plenary/show.html", event=event, token=token,
-                           cards=[table_card(t) for t in event.tables])
+                           cards=[table_card(t) for t in event.tables], mark=wall_mark(event))
 
 
 @bp.get("/<token>/mur")
@@ -31,7 +31,17 @@ def region(token):
     """The wall alone, refetched when the screen (re)connects."""
     event = _event(token)
     return render_template("plenary/_wall.html", event=event,
-                           cards=[table_card(t) for t in event.tables])
+                           cards=[table_card(t) for t in event.tables], mark=wall_mark(event))
+
+
+def wall_mark(event) -> str:
+    """Changes whenever anything on the wall does: its tables' and event's numbers, presence."""
+    tables = select(Table.id).where(Table.event_id == event.id)
+    changes = db.session.scalar(select(func.coalesce(func.sum(Table.seq), 0))
+                                .where(Table.event_id == event.id))
+    present = db.session.scalar(select(func.count()).select_from(Connection)
+                                .where(Connection.table_id.in_(tables)))
+    return f"{event.seq}.{changes}.{present}"
 
 
 def table_card(table) -> dict:

@@ -8,16 +8,23 @@ that sees a gap, or (re)connects behind, refetches its board with a plain GET. S
 receive whole cards that replace themselves, and refetch on every (re)connection.
 """
 
+import re
+import uuid
+
 from flask import current_app, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, emit, join_room
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from . import db, services, socketio
 from .auth import can_watch_event, current_participant
 from .models import Event, Table
 from .schemas import socket_auth_schema
+
+_ROOM = re.compile(r"^(table|event)-(\d+)$")
+_server_id = None
 
 
 def init_app(app):
@@ -25,6 +32,14 @@ def init_app(app):
     # Socket.IO server (tests make many), and each must get the handlers.
     socketio.on_event("connect", connect)
     socketio.on_event("disconnect", disconnect)
+
+
+def server_id() -> str:
+    """This process's name in the ``connection`` table (made after a fork, never shared)."""
+    global _server_id
+    if _server_id is None:
+        _server_id = uuid.uuid4().hex
+    return _server_id
 
 
 def table_room(table_id: int) -> str:
@@ -76,7 +91,7 @@ def connect(auth):
         if me is None or me.table_id != int(ident):
             raise ConnectionRefusedError(_("Connexion refusée : vous n'êtes pas à cette table."))
         join_room(table_room(me.table_id))
-        services.open_connection(request.sid, me)
+        services.open_connection(request.sid, me, server_id())
         emit("hello", {"seq": me.table.seq, "event_seq": me.table.event.seq})
         _card_changed(me.table)
     else:
@@ -103,3 +118,48 @@ def _card_changed(table: Table) -> None:
     with _room_locale():
         card = render_template("plenary/_table.html", oob=True, card=table_card(table))
     socketio.emit("push", {"html": card}, to=event_room(table.event_id))
+
+
+def start_housekeeping(app) -> None:
+    """Started once per server process (wsgi.py): see `housekeeping`."""
+    def loop():
+        while True:
+            socketio.sleep(app.config["HOUSEKEEPING_INTERVAL"])
+            try:
+                with app.test_request_context():
+                    housekeeping(app.config["PRESENCE_TIMEOUT"])
+            except Exception:  # a database or Redis hiccup: try again next round
+                app.logger.exception("housekeeping round failed")
+                db.session.rollback()
+
+    socketio.start_background_task(loop)
+
+
+def housekeeping(presence_timeout: float) -> None:
+    """Every few seconds, in every process: vouch for this process's sockets, forget those
+    of a process that died (their tables' cards change), and tick the rooms held here.
+
+    The tick goes straight to this process's own sockets, not through Redis: if the
+    message queue lost pushes (Redis restarting), a tablet that hears a number ahead of
+    its own refetches, and a screen refetches when its wall changed.
+    """
+    services.keep_connections(server_id())
+    for table_id in services.sweep_connections(presence_timeout):
+        table = db.session.get(Table, table_id)
+        if table is not None:
+            _card_changed(table)
+    rooms = [_ROOM.match(r) for r in socketio.server.manager.rooms.get("/", {}) if r]
+    table_ids = [int(m[2]) for m in rooms if m and m[1] == "table"]
+    event_ids = [int(m[2]) for m in rooms if m and m[1] == "event"]
+    if table_ids:
+        rows = db.session.execute(select(Table.id, Table.seq, Event.seq).join(Event)
+                                  .where(Table.id.in_(table_ids))).all()
+        for table_id, seq, event_seq in rows:
+            socketio.emit("tick", {"seq": seq, "event_seq": event_seq},
+                          to=table_room(table_id), ignore_queue=True)
+    if event_ids:
+        from .plenary import wall_mark
+
+        for event in db.session.scalars(select(Event).where(Event.id.in_(event_ids))):
+            socketio.emit("tick", {"wall": wall_mark(event)}, to=event_room(event.id),
+                          ignore_queue=True)

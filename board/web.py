@@ -7,8 +7,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from werkzeug.routing import IntegerConverter
 
 from . import LANGUAGES
+from .schemas import MAX_ID
 
 bp = Blueprint("web", __name__)
 
@@ -73,12 +75,26 @@ def wants_fragment() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def new_key() -> str:
+    """An idempotency key for a create form (see services.made_before)."""
+    return uuid.uuid4().hex
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every URL: a forged id past PostgreSQL's integer is a 404, not an error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app):
+    app.url_map.converters["int"] = IdConverter
     app.register_blueprint(bp)
     app.jinja_env.globals["script_tags"] = script_tags
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["new_key"] = lambda: uuid.uuid4().hex
+    app.jinja_env.globals["new_key"] = new_key
 
     @app.context_processor
     def identity():
@@ -93,11 +109,16 @@ def init_app(app):
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     def error_page(status, message):
         if wants_fragment():
-            return render_template("_flash.html", message=message, level="error"), status
+            # Into the toasts, never in place of the form: what the person typed stays.
+            return (render_template("_flash.html", message=message, level="error"), status,
+                    {"HX-Retarget": "#toasts", "HX-Reswap": "innerHTML"})
         return render_template("error.html", message=message, status=status), status
 
     @app.errorhandler(CSRFError)
@@ -122,6 +143,9 @@ def init_app(app):
 
     @app.errorhandler(429)
     def too_many(error):
+        limit = getattr(error, "limit", None)
+        if limit is not None and limit.error_message:
+            return error_page(429, error.description)
         return error_page(429, _("Trop d'essais d'un coup. Patientez une minute, puis réessayez."))
 
     @app.errorhandler(500)

@@ -78,6 +78,21 @@
   // Sent by the server on every (re)connection: catch up if anything happened meanwhile.
   socket.on("hello", function (msg) {
     if (msg.seq === undefined || msg.seq !== lastSeq || msg.event_seq !== lastEventSeq) refetch();
+    retryPending();
+  });
+
+  // Every few seconds each server process tells its own sockets where their room stands,
+  // without the message queue: pushes lost while Redis restarted are caught up here.
+  socket.on("tick", function (msg) {
+    if (msg.wall !== undefined) {
+      var region = document.getElementById("board");
+      if (region && region.dataset.wall !== msg.wall) refetch();
+      return;
+    }
+    if ((msg.seq !== undefined && lastSeq !== null && msg.seq > lastSeq) ||
+        (msg.event_seq !== undefined && lastEventSeq !== null && msg.event_seq > lastEventSeq)) {
+      refetch();
+    }
   });
 
   socket.on("push", function (msg) {
@@ -94,6 +109,42 @@
     if (event.detail.target.hasAttribute("data-editing")) event.detail.shouldSwap = false;
   });
 
-  window.tablee = {socket: socket, refetch: refetch,
+  // A form sent while the network was down stays as typed, marked pending, and is sent
+  // again when the socket is back: its idempotency key makes the retry create one object.
+  function toast(message) {
+    var toasts = document.getElementById("toasts");
+    if (!toasts || !message) return;
+    toasts.innerHTML = "";
+    var div = document.createElement("div");
+    div.className = "flash flash-error";
+    div.setAttribute("role", "alert");
+    div.textContent = message;
+    toasts.appendChild(div);
+  }
+
+  function retryPending() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-pending]"), function (form) {
+      form.removeAttribute("data-pending");
+      htmx.trigger(form, "submit");
+    });
+  }
+
+  function markPending(event) {
+    var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+    if (!form) return;
+    form.setAttribute("data-pending", "");
+    toast(body.dataset.unsent);
+  }
+  body.addEventListener("htmx:sendError", markPending);
+  body.addEventListener("htmx:timeout", markPending);
+  body.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status >= 200 && xhr.status < 300 && !document.querySelector("form[data-pending]")) {
+      var toasts = document.getElementById("toasts");
+      if (toasts) toasts.innerHTML = "";
+    }
+  });
+
+  window.tablee = {socket: socket, refetch: refetch, retryPending: retryPending,
                    seq: function () { return [lastSeq, lastEventSeq]; }};
 })();
