@@ -129,11 +129,13 @@ class Table(Sequenced, db.Model):
 
 
 class Participant(db.Model):
+    __table_args__ = (UniqueConstraint("table_id", "idempotency_key"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(40))
     is_captain: Mapped[bool] = mapped_column(default=False)
-    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     table: Mapped[Table] = relationship(back_populates="participants")
