@@ -25,6 +25,10 @@ from .schemas import socket_auth_schema
 
 _ROOM = re.compile(r"^(table|event)-(\d+)$")
 _server_id = None
+# Sockets whose connection this process handled. A client can also *send* an event named
+# "connect" or "disconnect"; python-socketio would route it to these handlers, so they
+# act only on the real thing.
+_opened: set[str] = set()
 
 
 def init_app(app):
@@ -81,6 +85,8 @@ def connect(auth):
     Sent by every tablet, plenary screen and console; answered with ``hello`` carrying the
     room's sequence number so the page knows whether it missed anything.
     """
+    if request.sid in _opened:
+        return False  # a forged "connect" event on an open socket
     try:
         wanted = socket_auth_schema.load(auth if isinstance(auth, dict) else {})
     except ValidationError:
@@ -91,6 +97,7 @@ def connect(auth):
         if me is None or me.table_id != int(ident):
             raise ConnectionRefusedError(_("Connexion refusée : vous n'êtes pas à cette table."))
         join_room(table_room(me.table_id))
+        _opened.add(request.sid)
         services.open_connection(request.sid, me, server_id())
         emit("hello", {"seq": me.table.seq, "event_seq": me.table.event.seq})
         _card_changed(me.table)
@@ -99,11 +106,15 @@ def connect(auth):
         if event is None or not can_watch_event(event, wanted["token"]):
             raise ConnectionRefusedError(_("Connexion refusée : lien d'écran non valide."))
         join_room(event_room(event.id))
+        _opened.add(request.sid)
         emit("hello", {})
 
 
 def disconnect(reason=None):
     """A socket closed: if it was a tablet, the plenary's list of who is here changes."""
+    if socketio.server.manager.is_connected(request.sid, "/"):
+        return  # a forged "disconnect" event: the socket is still open
+    _opened.discard(request.sid)
     connection = services.close_connection(request.sid)
     if connection is not None:
         table = db.session.get(Table, connection.table_id)

@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -101,6 +101,13 @@ def init_app(app):
         from .auth import current_organizer, current_participant
 
         return {"me": current_participant(), "organizer_signed_in": current_organizer()}
+
+    @app.before_request
+    def refuse_nul_in_urls():
+        # No object is named with a NUL byte, and PostgreSQL refuses to even compare one.
+        if any("\x00" in value for value in (request.view_args or {}).values()
+               if isinstance(value, str)):
+            abort(404)
 
     @app.after_request
     def security_headers(response):
