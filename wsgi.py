@@ -6,9 +6,11 @@ monkey.patch_all()
 
 import os  # noqa: E402
 
-from board import create_app, socketio  # noqa: E402
+from board import create_app, realtime, socketio  # noqa: E402
 
 app = create_app()
+# Per process (gunicorn imports this module in each worker): presence heartbeat, sweep, ticks.
+realtime.start_housekeeping(app)
 
 if __name__ == "__main__":
     host = os.environ.get("TABLEE_HOST", "127.0.0.1")
