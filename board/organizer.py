@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from . import db, limiter, services
 from .auth import organizer_required, sign_in_organizer
-from .models import Event, Organizer, Table
 from .limits import write_limit
+from .models import Event, Organizer, Table
 from .schemas import event_schema, login_schema
 from .web import new_key
 

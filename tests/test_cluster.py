@@ -19,7 +19,10 @@ import pytest
 from board import create_app, db, services
 from board.models import Connection
 
-from .conftest import POSTGRES_URL, _PG_SKIP
+from .conftest import _PG_SKIP, POSTGRES_URL
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
+from run_cluster import gunicorn_args  # noqa: E402
 
 REDIS_URL = os.environ.get("TABLEE_TEST_REDIS_URL")
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,8 +94,7 @@ class Server:
 
     def start(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1",
-             "-b", f"127.0.0.1:{self.port}", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", *gunicorn_args(self.port), "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=open(self.log, "a"),  # noqa: SIM115
             stderr=subprocess.STDOUT, start_new_session=True)
         wait_port(self.port, self.process, self.log)
