@@ -28,8 +28,10 @@ def _typed_code() -> str:
     return "code-" + "".join(ch for ch in code.upper() if ch.isalnum())[:16]
 
 
+# Only wrong attempts count: a whole venue may join from one address (the wifi's NAT).
 join_per_address = limiter.limit(
     lambda: current_app.config["RATELIMIT_JOIN"], methods=["POST"],
+    deduct_when=lambda response: response.status_code == 422,
     error_message=lambda: _("Trop d'essais de code depuis cet appareil. Patientez une minute, "
                             "puis réessayez."))
 

@@ -15,7 +15,7 @@ from . import db
 
 # No 0/O, 1/I/L: codes are read off paper and typed on a tablet.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-JOIN_CODE_LENGTH = 6
+JOIN_CODE_LENGTH = 7
 CAPTAIN_CODE_LENGTH = 8
 
 PHASES = ("setup", "diagnostic", "axes", "consolidation", "drafting", "pitches", "selection",

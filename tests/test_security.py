@@ -243,6 +243,15 @@ def test_join_attempts_are_limited_per_address_with_a_french_message(app, event,
     assert db.session.scalars(db.select(Participant)).all() == []
 
 
+def test_a_whole_venue_behind_one_address_can_join(app, event, database_url):
+    limited = rate_limited_app(database_url, RATELIMIT_JOIN="3 per minute")
+    for n in range(6):
+        client = limited.test_client()
+        response = client.post("/rejoindre", data={"code": event.tables[0].join_code,
+                                                   "name": f"P{n}", "csrf_token": csrf_token(client)})
+        assert response.status_code == 302
+
+
 def test_one_code_tried_from_many_addresses_is_limited(app, event, database_url):
     limited = rate_limited_app(database_url, RATELIMIT_JOIN_CODE="2 per minute")
     code = event.tables[0].join_code
