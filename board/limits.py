@@ -35,6 +35,7 @@ join_per_address = limiter.limit(
     error_message=lambda: _("Trop d'essais de code depuis cet appareil. Patientez une minute, "
                             "puis réessayez."))
 
+# Every attempt counts here: it bounds how fast anyone can seat made-up people at a table.
 join_per_code = limiter.limit(
     lambda: current_app.config["RATELIMIT_JOIN_CODE"], methods=["POST"],
     key_func=_typed_code,

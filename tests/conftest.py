@@ -124,6 +124,19 @@ def pushes(socket_client, name="push"):
     return [m["args"][0] for m in socket_client.get_received() if m["name"] == name]
 
 
+def signed_in_organizer(client, username="orga"):
+    """Create an organizer account and sign `client` in as them; return the client."""
+    from board.models import Organizer
+
+    organizer = Organizer(username=username)
+    organizer.set_password("motdepasse")
+    db.session.add(organizer)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["organizer_id"] = organizer.id
+    return client
+
+
 ROLES = ("anonymous", "participant_t1", "participant_t2", "captain_t1", "plenary", "organizer")
 
 
@@ -135,8 +148,6 @@ class World:
     """
 
     def __init__(self, app, tag):
-        from board.models import Organizer
-
         self.event = services.create_event({
             "name": f"Monde {tag}", "date": None, "place": "", "table_count": 2,
             "themes": [{"name": "Éducation", "colour": "#1d70b8"},
@@ -149,13 +160,7 @@ class World:
         p2.post_note("Le constat de la table 2")
         self.note_t1, self.note_t2 = db.session.scalars(
             db.select(Note).where(Note.table_id.in_([t1.id, t2.id])).order_by(Note.id)).all()
-        organizer = Organizer(username=f"orga-{tag}")
-        organizer.set_password("motdepasse")
-        db.session.add(organizer)
-        db.session.commit()
-        orga = app.test_client()
-        with orga.session_transaction() as session:
-            session["organizer_id"] = organizer.id
+        orga = signed_in_organizer(app.test_client(), f"orga-{tag}")
         plenary = app.test_client()
         assert plenary.get(f"/pleniere/{self.event.plenary_token}").status_code == 200
         self.clients = {"anonymous": app.test_client(), "participant_t1": p1.client,

@@ -204,134 +204,112 @@ def shared_event(tmp_path):
         db.engine.dispose()
 
 
-def start_pair(env, tmp_path):
-    servers = [Server(env, tmp_path, "a"), Server(env, tmp_path, "b")]
-    for server in servers:
-        server.start()
-    return servers
+@pytest.fixture
+def own_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    queue = Redis(tmp_path)
+    queue.start()
+    yield queue
+    queue.stop()
 
 
-def test_a_write_through_one_process_reaches_tablets_on_the_other(base_env, tmp_path,
-                                                                   shared_event):
+@pytest.fixture
+def pair(request, base_env, tmp_path, shared_event):
+    """Two processes on one Redis (the test's own if it asks for `own_redis`), Awa seated
+    through the first, Bob through the second, each listening where they joined."""
     _app, event = shared_event
-    base_env["TABLEE_SOCKETIO_MESSAGE_QUEUE"] = REDIS_URL
-    a, b = start_pair(base_env, tmp_path)
+    queue = (request.getfixturevalue("own_redis").url if "own_redis" in request.fixturenames
+             else REDIS_URL)
+    base_env["TABLEE_SOCKETIO_MESSAGE_QUEUE"] = queue
+    a, b = Server(base_env, tmp_path, "a"), Server(base_env, tmp_path, "b")
+    a.start()
+    b.start()
     table = event.tables[0]
     awa, bob = Tablet(a, table.join_code, "Awa"), Tablet(b, table.join_code, "Bob")
-    try:
-        awa.listen(a, f"table-{table.id}")
-        bob.listen(b, f"table-{table.id}")
-        wait_for(lambda: awa.pushes("hello") and bob.pushes("hello"), what="hello")
-        assert awa.post_note("Écrit sur le serveur A", event.themes[0].id).status_code == 201
-        for tablet in (awa, bob):
-            wait_for(lambda t=tablet: t.pushes(), what="the push")
-            [push] = tablet.pushes()
-            assert push["seq"] == 1 and "Écrit sur le serveur A" in push["html"]
-        assert bob.post_note("Écrit sur le serveur B", event.themes[0].id).status_code == 201
-        wait_for(lambda: len(awa.pushes()) == 2, what="the push from B")
-        assert awa.pushes()[1]["seq"] == 2 and "serveur B" in awa.pushes()[1]["html"]
-    finally:
-        awa.close()
-        bob.close()
-        a.stop()
-        b.stop()
+    awa.listen(a, f"table-{table.id}")
+    bob.listen(b, f"table-{table.id}")
+    yield a, b, awa, bob
+    for closing in (awa.close, bob.close, a.stop, b.stop):
+        closing()
 
 
-def test_presence_is_right_across_processes_and_after_one_crashes(base_env, tmp_path,
-                                                                   shared_event):
+def test_a_write_through_one_process_reaches_tablets_on_the_other(pair, shared_event):
+    _a, _b, awa, bob = pair
+    theme = shared_event[1].themes[0].id
+    wait_for(lambda: awa.pushes("hello") and bob.pushes("hello"), what="hello")
+    assert awa.post_note("Écrit sur le serveur A", theme).status_code == 201
+    for tablet in (awa, bob):
+        wait_for(lambda t=tablet: t.pushes(), what="the push")
+        [push] = tablet.pushes()
+        assert push["seq"] == 1 and "Écrit sur le serveur A" in push["html"]
+    assert bob.post_note("Écrit sur le serveur B", theme).status_code == 201
+    wait_for(lambda: len(awa.pushes()) == 2, what="the push from B")
+    assert awa.pushes()[1]["seq"] == 2 and "serveur B" in awa.pushes()[1]["html"]
+
+
+def test_presence_is_right_across_processes_and_after_one_crashes(pair, shared_event):
+    import requests
+
+    a, b, _awa, bob = pair
     app, event = shared_event
-    base_env["TABLEE_SOCKETIO_MESSAGE_QUEUE"] = REDIS_URL
-    a, b = start_pair(base_env, tmp_path)
-    table = event.tables[0]
-    awa, bob = Tablet(a, table.join_code, "Awa"), Tablet(b, table.join_code, "Bob")
 
     def present():
         with app.app_context():
             return sorted(db.session.execute(db.select(Connection.server_id)).scalars())
-    try:
-        awa.listen(a, f"table-{table.id}")
-        bob.listen(b, f"table-{table.id}")
-        wait_for(lambda: len(present()) == 2, what="two connections")
-        assert len(set(present())) == 2  # each process stamps its own rows
-        wall = b.url + f"/pleniere/{event.plenary_token}/mur"
-        import requests
 
-        assert "Awa" in requests.get(wall).text and "Bob" in requests.get(wall).text
-        a.kill()  # Awa's process dies without running any disconnect handler
-        wait_for(lambda: len(present()) == 1, timeout=30, what="the sweep")
-        page = requests.get(wall).text
-        assert "Bob" in page and "Awa" not in page
-        # Bob's tablet kept working through the crash.
-        assert bob.post_note("Toujours là", event.themes[0].id).status_code == 201
-        wait_for(lambda: bob.pushes(), what="Bob's push")
-    finally:
-        awa.close()
-        bob.close()
-        a.stop()
-        b.stop()
+    wait_for(lambda: len(present()) == 2, what="two connections")
+    assert len(set(present())) == 2  # each process stamps its own rows
+    wall = b.url + f"/pleniere/{event.plenary_token}/mur"
+    assert "Awa" in requests.get(wall).text and "Bob" in requests.get(wall).text
+    a.kill()  # Awa's process dies without running any disconnect handler
+    wait_for(lambda: len(present()) == 1, timeout=30, what="the sweep")
+    page = requests.get(wall).text
+    assert "Bob" in page and "Awa" not in page
+    # Bob's tablet kept working through the crash.
+    assert bob.post_note("Toujours là", event.themes[0].id).status_code == 201
+    wait_for(lambda: bob.pushes(), what="Bob's push")
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
-def test_after_redis_restarts_pushes_resume_and_tablets_catch_up(base_env, tmp_path,
+def test_after_redis_restarts_pushes_resume_and_tablets_catch_up(own_redis, pair, base_env,
                                                                  shared_event):
     import redis as redis_client
 
-    _app, event = shared_event
-    queue = Redis(tmp_path)
-    queue.start()
-    base_env["TABLEE_SOCKETIO_MESSAGE_QUEUE"] = queue.url
-    a, b = start_pair(base_env, tmp_path)
-    table = event.tables[0]
-    awa, bob = Tablet(a, table.join_code, "Awa"), Tablet(b, table.join_code, "Bob")
+    _a, b, awa, bob = pair
+    theme = shared_event[1].themes[0].id
     channel = base_env["TABLEE_SOCKETIO_CHANNEL"]
 
     def subscribers():
         try:
-            return dict(redis_client.Redis.from_url(queue.url).pubsub_numsub(channel)).get(
+            return dict(redis_client.Redis.from_url(own_redis.url).pubsub_numsub(channel)).get(
                 channel.encode(), 0)
         except redis_client.exceptions.ConnectionError:
             return 0
-    try:
-        awa.listen(a, f"table-{table.id}")
-        bob.listen(b, f"table-{table.id}")
-        wait_for(lambda: subscribers() == 2, what="both processes subscribed")
-        queue.stop()
-        # Saved while Redis is down: the write succeeds, the push is lost.
-        assert awa.post_note("Pendant la panne", event.themes[0].id).status_code == 201
-        # Each process still ticks its own sockets: Bob learns he is behind and would refetch.
-        wait_for(lambda: any(t["seq"] == 1 for t in bob.pushes("tick")), what="a tick")
-        assert bob.pushes() == []
-        queue.start()
-        wait_for(lambda: subscribers() == 2, timeout=40, what="both processes back on Redis")
-        assert awa.post_note("Après la panne", event.themes[0].id).status_code == 201
-        wait_for(lambda: bob.pushes() and awa.pushes(), what="pushes after the restart")
-        assert bob.pushes()[0]["seq"] == 2 and "Après la panne" in bob.pushes()[0]["html"]
-        page = bob.http.get(b.url + "/table/tableau", headers={"HX-Request": "true"}).text
-        assert "Pendant la panne" in page and "Après la panne" in page
-    finally:
-        awa.close()
-        bob.close()
-        a.stop()
-        b.stop()
-        queue.stop()
+
+    wait_for(lambda: subscribers() == 2, what="both processes subscribed")
+    own_redis.stop()
+    # Saved while Redis is down: the write succeeds, the push is lost.
+    assert awa.post_note("Pendant la panne", theme).status_code == 201
+    # Each process still ticks its own sockets: Bob learns he is behind and would refetch.
+    wait_for(lambda: any(t["seq"] == 1 for t in bob.pushes("tick")), what="a tick")
+    assert bob.pushes() == []
+    own_redis.start()
+    wait_for(lambda: subscribers() == 2, timeout=40, what="both processes back on Redis")
+    assert awa.post_note("Après la panne", theme).status_code == 201
+    wait_for(lambda: bob.pushes() and awa.pushes(), what="pushes after the restart")
+    assert bob.pushes()[0]["seq"] == 2 and "Après la panne" in bob.pushes()[0]["html"]
+    page = bob.http.get(b.url + "/table/tableau", headers={"HX-Request": "true"}).text
+    assert "Pendant la panne" in page and "Après la panne" in page
 
 
-def test_an_oversized_socket_message_closes_that_socket_only(base_env, tmp_path, shared_event):
-    _app, event = shared_event
-    base_env["TABLEE_SOCKETIO_MESSAGE_QUEUE"] = REDIS_URL
-    server = Server(base_env, tmp_path, "solo")
-    server.start()
-    table = event.tables[0]
-    awa, bob = Tablet(server, table.join_code, "Awa"), Tablet(server, table.join_code, "Bob")
-    try:
-        awa.listen(server, f"table-{table.id}")
-        bob.listen(server, f"table-{table.id}")
-        wait_for(lambda: awa.pushes("hello") and bob.pushes("hello"), what="hello")
-        awa.sio.reconnection = False
-        awa.sio.emit("note", {"text": "x" * 200_000})
-        wait_for(lambda: not awa.sio.connected, what="the oversized socket to close")
-        assert bob.post_note("Le serveur tient", event.themes[0].id).status_code == 201
-        wait_for(lambda: bob.pushes(), what="a push to the other tablet")
-    finally:
-        bob.close()
-        server.stop()
+def test_an_oversized_socket_message_closes_that_socket_only(pair, shared_event):
+    import requests
+
+    a, _b, awa, bob = pair
+    wait_for(lambda: awa.pushes("hello") and bob.pushes("hello"), what="hello")
+    awa.sio.reconnection = False
+    awa.sio.emit("note", {"text": "x" * 200_000})
+    wait_for(lambda: not awa.sio.connected, what="the oversized socket to close")
+    assert requests.get(a.url + "/").status_code == 200  # the process carries on
+    assert awa.post_note("Le serveur tient", shared_event[1].themes[0].id).status_code == 201
+    wait_for(lambda: bob.pushes(), what="a push to the other tablet")

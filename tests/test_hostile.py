@@ -98,13 +98,11 @@ def test_hostile_text_is_refused_or_stored_inert(app, world, role, endpoint, fie
     from flask import url_for
 
     w = world()
+    [rule] = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint][:1]
     before = untouched(w)
     for value in HOSTILE:
         with app.test_request_context():
-            url = url_for(endpoint, **{k: v for k, v in w.args.items()
-                                       if k in ("note_id", "event_id", "table_id")
-                                       and k in app.url_map._rules_by_endpoint[endpoint][0]
-                                       .arguments})
+            url = url_for(endpoint, **w.url_args(role, rule))
         data = {**rest(w), field: value, "csrf_token": w.csrf(role)}
         if endpoint == "notes.update":
             data["version"] = db.session.get(Note, w.note_t1.id).version
@@ -204,6 +202,17 @@ def test_unknown_and_oversized_socket_events_change_nothing(app, world):
 
 # ---- property-based: every schema, whatever it is given ----
 
+
+@pytest.fixture(scope="module")
+def in_a_request():
+    """French messages are lazy: rendering them needs a request (hypothesis wants no
+    function-scoped fixture, so one request for the module)."""
+    from board import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.test_request_context():
+        yield
+
 SCHEMAS = [schemas.join_schema, schemas.note_schema, schemas.note_update_schema,
            schemas.event_schema, schemas.login_schema, schemas.socket_auth_schema]
 
@@ -220,7 +229,7 @@ anything = st.recursive(
                                              "token", "version", "idempotency_key", "username",
                                              "password", "date", "place", "table_count",
                                              "themes", "extra"]), anything))
-def test_schemas_only_ever_accept_or_explain(schema, data):
+def test_schemas_only_ever_accept_or_explain(in_a_request, schema, data):
     try:
         loaded = schema.load(data)
     except ValidationError as error:
@@ -233,7 +242,7 @@ def test_schemas_only_ever_accept_or_explain(schema, data):
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(), theme=st.integers())
-def test_a_loaded_note_is_clean_and_within_its_limit(text, theme):
+def test_a_loaded_note_is_clean_and_within_its_limit(in_a_request, text, theme):
     try:
         loaded = schemas.note_schema.load({"text": text, "theme_id": theme})
     except ValidationError:
@@ -256,7 +265,7 @@ def test_cleaning_is_idempotent(text):
 
 @settings(max_examples=200, deadline=None)
 @given(code=st.text(max_size=30), name=st.text(max_size=60))
-def test_a_loaded_join_has_a_well_formed_code(code, name):
+def test_a_loaded_join_has_a_well_formed_code(in_a_request, code, name):
     try:
         loaded = schemas.join_schema.load({"code": code, "name": name})
     except ValidationError:

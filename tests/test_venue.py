@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from board import db, realtime, services, socketio
 from board.models import Connection, Event, Note, Participant, utcnow
 
-from .conftest import csrf_token, pushes
+from .conftest import csrf_token, pushes, signed_in_organizer
 
 
 def test_the_same_note_key_three_times_makes_one_note_and_one_push(app, event, tablet):
@@ -61,14 +61,7 @@ def test_a_double_tap_on_join_seats_the_person_once(client, event):
 
 
 def test_a_double_submit_of_a_new_event_makes_one_event(app, client):
-    from board.models import Organizer
-
-    organizer = Organizer(username="orga")
-    organizer.set_password("x")
-    db.session.add(organizer)
-    db.session.commit()
-    with client.session_transaction() as session:
-        session["organizer_id"] = organizer.id
+    signed_in_organizer(client)
     token = csrf_token(client, "/organisation/evenements/nouveau")
     data = {"name": "Forum", "table_count": "2", "theme-0-name": "Santé",
             "theme-0-colour": "#1d70b8", "csrf_token": token, "idempotency_key": "evt-1"}
