@@ -76,6 +76,7 @@ def create_app(test_config=None):
         RATELIMIT_JOIN_CODE="60 per minute",
         RATELIMIT_WRITES="60 per minute",
         ORGANIZER_LINK_MAX_AGE=12 * 3600,
+        PROXY_COUNT=0,
     )
     app.config.from_prefixed_env("TABLEE")
     if test_config is not None:
@@ -88,6 +89,12 @@ def create_app(test_config=None):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["WTF_CSRF_SSL_STRICT"] = True
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx: the client's address (rate limits) and scheme come from its headers.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"),

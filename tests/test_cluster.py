@@ -152,10 +152,12 @@ class Tablet:
                                self.http.get(server.url + "/table").text)[1]
         self.received = []
         self.sio = None
+        self.table_id = None
 
     def listen(self, server, room):
         import socketio
 
+        self.table_id = int(room.partition("-")[2])
         self.sio = socketio.Client(reconnection=True)
         for name in ("push", "hello", "tick"):
             self.sio.on(name, lambda data, name=name: self.received.append((name, data)))
@@ -313,3 +315,15 @@ def test_an_oversized_socket_message_closes_that_socket_only(pair, shared_event)
     assert requests.get(a.url + "/").status_code == 200  # the process carries on
     assert awa.post_note("Le serveur tient", shared_event[1].themes[0].id).status_code == 201
     wait_for(lambda: bob.pushes(), what="a push to the other tablet")
+
+
+def test_a_socket_from_another_origin_is_refused(pair):
+    import socketio
+
+    a, _b, awa, _bob = pair
+    spy = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        spy.connect(a.url, transports=["websocket"], wait_timeout=5,
+                    auth={"room": f"table-{awa.table_id}"},
+                    headers={"Cookie": f"session={awa.http.cookies.get('session')}",
+                             "Origin": "http://evil.example"})

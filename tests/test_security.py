@@ -290,3 +290,15 @@ def test_writes_are_limited_per_participant_and_the_form_keeps_the_text(app, eve
         assert bob.post_note("quatre").status_code == 201
         texts = db.session.scalars(db.select(Note.text).order_by(Note.id)).all()
         assert texts == ["un", "deux", "quatre"]
+
+
+def test_behind_a_proxy_limits_count_the_client_address(app, event, database_url):
+    limited = rate_limited_app(database_url, RATELIMIT_JOIN="1 per minute", PROXY_COUNT=1)
+    statuses = []
+    for forwarded in ("203.0.113.1", "203.0.113.1", "203.0.113.2"):
+        client = limited.test_client()
+        response = client.post("/rejoindre", data={"code": "ZZZZZZZ", "name": "Awa",
+                                                   "csrf_token": csrf_token(client)},
+                               headers={"X-Forwarded-For": forwarded})
+        statuses.append(response.status_code)
+    assert statuses == [422, 429, 422]

@@ -236,3 +236,11 @@ def test_purge_names_waits_for_the_day_to_be_over_unless_forced(app, event, tabl
 def test_purge_names_of_an_unknown_event_says_so(app, runner):
     result = runner.invoke(args=["event", "purge-names", "999"])
     assert result.exit_code != 0 and "Aucun événement" in result.output
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
