@@ -145,6 +145,41 @@
     }
   });
 
+  // Forms marked data-draft keep what is typed in this browser's storage until the server
+  // saved it: a tablet that sleeps and reloads the page gets the text back.
+  function draftKey(form) { return "tablee-draft:" + room + ":" + (body.dataset.me || "") + ":" + form.id; }
+  function fields(form) { return form.querySelectorAll("textarea[name], input[type=text][name]"); }
+  function saveDraft(form) {
+    var values = {};
+    Array.prototype.forEach.call(fields(form), function (f) { if (f.value) values[f.name] = f.value; });
+    try {
+      if (Object.keys(values).length) localStorage.setItem(draftKey(form), JSON.stringify(values));
+      else localStorage.removeItem(draftKey(form));
+    } catch (e) { /* storage full or disabled: the form still holds the text */ }
+  }
+  function restoreDrafts() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-draft][id]"), function (form) {
+      var values;
+      try { values = JSON.parse(localStorage.getItem(draftKey(form)) || "{}"); } catch (e) { values = {}; }
+      Array.prototype.forEach.call(fields(form), function (f) {
+        if (!f.value && values[f.name]) f.value = values[f.name];
+      });
+    });
+  }
+  body.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-draft][id]");
+    if (form) saveDraft(form);
+  });
+  // Before the swap: afterwards the form is gone and htmx reports on an ancestor.
+  body.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form[data-draft][id]") : null;
+    var xhr = event.detail.xhr;
+    if (form && xhr && xhr.status >= 200 && xhr.status < 300) {
+      try { localStorage.removeItem(draftKey(form)); } catch (e) { /* nothing kept */ }
+    }
+  });
+  restoreDrafts();
+
   window.tablee = {socket: socket, refetch: refetch, retryPending: retryPending,
                    seq: function () { return [lastSeq, lastEventSeq]; }};
 })();

@@ -166,3 +166,19 @@ def test_hostile_text_is_shown_inert_on_tablets_and_the_wall(open_page, live, li
     awa.get_by_role("button", name="Publier").click()
     expect(awa.locator("#note-text-error")).to_contain_text("300 caractères")
     expect(awa.get_by_label("Votre constat")).to_have_value(too_long)
+
+
+def test_a_note_being_typed_survives_a_reload_until_it_is_saved(open_page, live, live_event):
+    awa = join(open_page, live, live_event.tables[0], "Awa")
+    awa.get_by_label("Votre constat").fill("Tapé avant que la tablette ne se mette en veille")
+    awa.reload()
+    wait_online(awa)
+    expect(awa.get_by_label("Votre constat")).to_have_value(
+        "Tapé avant que la tablette ne se mette en veille")
+    awa.get_by_role("button", name="Publier").click()
+    expect(awa.locator("#notes .note")).to_have_count(1)
+    expect(awa.get_by_label("Votre constat")).to_have_value("")
+    awa.reload()
+    wait_online(awa)
+    expect(awa.get_by_label("Votre constat")).to_have_value("")
+    expect(awa.locator("#notes .note")).to_have_count(1)
