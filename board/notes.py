@@ -9,6 +9,7 @@ from . import db, realtime, services
 from .auth import can_edit_note, current_participant, participant_required
 from .limits import write_limit
 from .models import Note
+from .proposals import notes_field
 from .schemas import note_schema, note_update_schema
 from .web import wants_fragment
 
@@ -45,7 +46,8 @@ def create():
         return _form(form, error.messages, 422)
     if created:
         realtime.table_changed(me.table, render_template("notes/_note.html", note=note,
-                                                         oob="beforeend:#notes"))
+                                                         oob="beforeend:#notes")
+                               + notes_field(me.table))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return _form({"theme_id": form.get("theme_id")}, status=201)
@@ -88,7 +90,8 @@ def update(note_id):
         form["version"] = stale.current.version
         return render_template("notes/_edit.html", note=stale.current, values=form, errors={},
                                theirs=stale.current, themes=note.table.event.themes), 409
-    realtime.table_changed(note.table, render_template("notes/_note.html", note=note, oob="true"))
+    realtime.table_changed(note.table, render_template("notes/_note.html", note=note, oob="true")
+                           + notes_field(note.table))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return render_template("notes/_note.html", note=note)
@@ -101,7 +104,8 @@ def delete(note_id):
     """Remove a note from the board (kept in the database)."""
     note = _editable_note(note_id)
     services.delete_note(note)
-    realtime.table_changed(note.table, render_template("notes/_gone.html", note=note))
+    realtime.table_changed(note.table, render_template("notes/_gone.html", note=note)
+                           + notes_field(note.table))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return ""

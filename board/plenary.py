@@ -4,7 +4,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 
 from . import db
-from .models import Connection, Event, Note, Participant, Table, live_notes
+from .models import Connection, Event, Note, Participant, Proposal, Table, live_notes
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
 
@@ -55,5 +55,6 @@ def table_card(table) -> dict:
         .group_by(Note.theme_id)).all())
     latest = db.session.scalars(
         live_notes(table.id).order_by(None).order_by(Note.id.desc()).limit(LATEST)).all()
+    proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
     return {"table": table, "present": present, "counts": counts, "latest": latest,
-            "total": sum(counts.values())}
+            "total": sum(counts.values()), "proposal": proposal}

@@ -160,6 +160,14 @@ class World:
         p2.post_note("Le constat de la table 2")
         self.note_t1, self.note_t2 = db.session.scalars(
             db.select(Note).where(Note.table_id.in_([t1.id, t2.id])).order_by(Note.id)).all()
+        # Table 1's card has a title at version 1 (for its history and restore).
+        from board.models import Participant
+        from board.schemas import card_field_schemas
+
+        awa = db.session.scalar(db.select(Participant).where(Participant.table_id == t1.id,
+                                                             Participant.name == "Awa"))
+        services.update_field(services.proposal_for(t1), "title", card_field_schemas["title"]
+                              .load({"value": "La fiche de la table 1", "version": "0"}), awa)
         orga = signed_in_organizer(app.test_client(), f"orga-{tag}")
         plenary = app.test_client()
         assert plenary.get(f"/pleniere/{self.event.plenary_token}").status_code == 200
@@ -168,7 +176,8 @@ class World:
                         "plenary": plenary, "organizer": orga}
         self.tablets = {"participant_t1": p1, "participant_t2": p2, "captain_t1": cap}
         self.args = {"event_id": self.event.id, "table_id": t1.id, "note_id": self.note_t1.id,
-                     "code": t1.join_code, "lang": "fr", "filename": "css/tablee.css"}
+                     "code": t1.join_code, "lang": "fr", "filename": "css/tablee.css",
+                     "field": "title", "version": 1}
 
     def url_args(self, role, rule):
         args = {name: self.args[name] for name in rule.arguments if name in self.args}

@@ -44,6 +44,7 @@ TEXT_FIELDS = [
     ("participant_t1", "notes.create", "text", lambda w: {"theme_id": w.event.themes[0].id}),
     ("participant_t1", "notes.update", "text",
      lambda w: {"theme_id": w.event.themes[0].id, "version": w.note_t1.version}),
+    ("participant_t1", "proposals.update", "value", lambda w: {"version": "1"}),
     ("anonymous", "tables.join", "name", lambda w: {"code": w.t1.join_code}),
     ("anonymous", "tables.join", "code", lambda w: {"name": "Awa"}),
     ("anonymous", "organizer.login", "username", lambda w: {"password": "x"}),

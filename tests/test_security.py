@@ -11,7 +11,7 @@ import pytest
 from flask import g
 
 from board import db, socketio
-from board.models import Event, Note, Participant, Table
+from board.models import Event, Note, Participant, Proposal, ProposalRevision, Table
 
 from .conftest import ROLES, csrf_token, pushes
 
@@ -20,9 +20,11 @@ SEATED = frozenset({"participant_t1", "participant_t2", "captain_t1"})
 TABLE_1 = frozenset({"participant_t1", "captain_t1"})
 ORGANIZER = frozenset({"organizer"})
 SCREEN = frozenset({"plenary", "organizer"})
+CAPTAIN_1 = frozenset({"captain_t1"})
 NOBODY = frozenset()
 
-# (endpoint, method): the roles allowed. One line per endpoint and method.
+# (endpoint, method): the roles allowed, or (roles, the form a write sends). One line per
+# endpoint and method.
 ACCESS = {
     ("static", "GET"): EVERYONE,
     ("web.set_language", "POST"): EVERYONE,
@@ -50,12 +52,18 @@ ACCESS = {
     ("organizer.qr_sheet", "GET"): ORGANIZER,
     ("plenary.show", "GET"): SCREEN,
     ("plenary.region", "GET"): SCREEN,
+    ("proposals.field", "GET"): TABLE_1,
+    ("proposals.update", "POST"): TABLE_1,
+    ("proposals.status", "POST"): (CAPTAIN_1, {"status": "ready"}),
+    ("proposals.history", "GET"): TABLE_1,
+    ("proposals.restore", "POST"): CAPTAIN_1,
 }
 
 # Socket.IO events coming in (besides connect/disconnect), each with a sample payload and
 # the roles allowed. A handler answers with an acknowledgement: {"ok": true} when it acted,
 # {"error": "…"} when it refused. Each role emits from the room it may follow.
 SOCKET_EVENTS = {
+    "presence": ({"field": "title"}, SEATED),  # always about the sender's own table
 }
 
 # The room each role's page follows, and whether the server lets it in.
@@ -73,6 +81,9 @@ def test_every_endpoint_is_in_the_matrix(app):
     found = {(rule.endpoint, method) for rule, method in _rules(app)}
     assert found - set(ACCESS) == set(), "add these endpoints to ACCESS"
     assert set(ACCESS) - found == set(), "these endpoints no longer exist"
+    for entry in ACCESS.values():
+        roles = entry[0] if isinstance(entry, tuple) else entry
+        assert roles <= set(ROLES)
 
 
 def test_every_socket_event_is_in_the_matrix(app):
@@ -90,6 +101,8 @@ def snapshot():
                            .order_by(Table.id)).all(),
         db.session.execute(db.select(Event.id, Event.seq, Event.name)).all(),
         db.session.execute(db.select(Participant.id, Participant.name)).all(),
+        db.session.execute(db.select(Proposal.id, Proposal.title, Proposal.status)).all(),
+        db.session.execute(db.select(ProposalRevision.id)).all(),
     )
 
 
@@ -104,15 +117,17 @@ def test_authorisation_matrix(app, world, endpoint, method):
 
             url = url_for(endpoint, **w.url_args(role, rule))
         headers = {"HX-Request": "true"}
+        entry = ACCESS[(endpoint, method)]
+        roles, data = entry if isinstance(entry, tuple) else (entry, {})
         before = snapshot()
         if method == "GET":
             response = client.get(url, headers=headers)
         else:
             headers["X-CSRFToken"] = w.csrf(role)
-            response = client.open(url, method=method, data={}, headers=headers)
+            response = client.open(url, method=method, data=data, headers=headers)
         status = response.status_code
         assert status < 500, (role, status)
-        allowed = role in ACCESS[(endpoint, method)]
+        allowed = role in roles
         if allowed:
             assert status not in REFUSED, (role, status, response.get_data(as_text=True)[:300])
         else:

@@ -1,7 +1,7 @@
 """venue grade idempotency versions presence
 
 Revision ID: 0006v
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-26 06:46:45.892834
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006v'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
