@@ -6,9 +6,11 @@ monkey.patch_all()
 
 import os  # noqa: E402
 
-from board import create_app, db, services, socketio  # noqa: E402
+from board import create_app, db, realtime, services, socketio  # noqa: E402
 
 app = create_app()
+# Per process (gunicorn imports this module in each worker): presence heartbeat, sweep, ticks.
+realtime.start_housekeeping(app)
 
 # No socket outlives its process: forget the tablets (and who was writing where) that a
 # stopped server left behind; they reconnect and say so again. Several processes sharing

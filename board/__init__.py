@@ -59,6 +59,9 @@ def create_app(test_config=None):
         ENV_NAME="development",
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "tablee.sqlite"),
         SOCKETIO_MESSAGE_QUEUE=None,
+        SOCKETIO_CHANNEL="tablee",
+        HOUSEKEEPING_INTERVAL=15,
+        PRESENCE_TIMEOUT=60,
         ASSETS_CDN=True,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "..", "translations"),
@@ -70,7 +73,10 @@ def create_app(test_config=None):
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_JOIN="20 per minute",
+        RATELIMIT_JOIN_CODE="60 per minute",
+        RATELIMIT_WRITES="60 per minute",
         ORGANIZER_LINK_MAX_AGE=12 * 3600,
+        PROXY_COUNT=0,
     )
     app.config.from_prefixed_env("TABLEE")
     if test_config is not None:
@@ -81,7 +87,14 @@ def create_app(test_config=None):
         raise RuntimeError("TABLEE_SECRET_KEY must be set to a long random value in production.")
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["WTF_CSRF_SSL_STRICT"] = True
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx: the client's address (rate limits) and scheme come from its headers.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"),
@@ -93,6 +106,9 @@ def create_app(test_config=None):
         app,
         async_mode="gevent",
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
+        # Pages only send a room name and small events: refuse anything bigger than this.
+        max_http_buffer_size=64 * 1024,
         # Tablets sleep and wake: a short ping notices a dead link in seconds.
         ping_interval=10,
         ping_timeout=10,

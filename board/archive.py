@@ -69,8 +69,8 @@ def _schema_for(model, extra=None) -> Schema:
     """A marshmallow schema of the model's columns: it writes the JSON and checks it back."""
     declared = {}
     for column in model.__table__.columns:
-        if column.key in NOT_EXPORTED:
-            continue
+        if column.key in NOT_EXPORTED or column is model.__mapper__.version_id_col:
+            continue  # a version counter guards edits in this database, it is not content
         kind = next(f for t, f in _FIELD_TYPES if isinstance(column.type, t))
         declared[column.key] = kind(allow_none=column.nullable)
     declared.update(extra or {})

@@ -3,18 +3,20 @@
 import os
 import secrets
 import socket
+from datetime import date
 
 import click
 from flask import current_app, url_for
 from sqlalchemy import select
 
 from . import db, demo, services
-from .models import Organizer
+from .models import Event, Organizer
 
 
 def init_app(app):
     app.cli.add_command(organizer_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(event_cli)
 
 
 @click.group("organizer", help="Organizer accounts.")
@@ -85,3 +87,24 @@ def demo_cli(username):
         click.echo(f"  Table 1      : {url_for('tables.scan', code=first.join_code, _external=True)}"
                    f"  (code {first.join_code}, capitaine {first.captain_code})")
         click.echo("")
+
+
+@click.group("event", help="Events: privacy after the day.")
+def event_cli():
+    pass
+
+
+@event_cli.command("purge-names")
+@click.argument("event_id", type=int)
+@click.option("--force", is_flag=True, help="Purge even before the day is over.")
+def purge_names(event_id, force):
+    """Replace the participants' first names by « Participant·e n », keeping their work."""
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise click.ClickException(f"Aucun événement n°{event_id}.")
+    if not force and (event.date is None or event.date >= date.today()):
+        raise click.ClickException(
+            "La journée n'est pas terminée (ou l'événement n'a pas de date) : "
+            "relancez avec --force pour effacer les prénoms quand même.")
+    changed = services.purge_names(event)
+    click.echo(f"{changed} prénom(s) effacé(s) pour « {event.name} » ; le travail est conservé.")

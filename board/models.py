@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select, update
 from sqlalchemy import false as sa_false
+from sqlalchemy import func as sa_func
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
@@ -16,7 +17,7 @@ from . import db
 
 # No 0/O, 1/I/L: codes are read off paper and typed on a tablet.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-JOIN_CODE_LENGTH = 6
+JOIN_CODE_LENGTH = 7
 CAPTAIN_CODE_LENGTH = 8
 
 PHASES = ("setup", "diagnostic", "axes", "consolidation", "drafting", "pitches", "selection",
@@ -74,6 +75,7 @@ class Event(Sequenced, db.Model):
     phase: Mapped[str] = mapped_column(String(20), default="diagnostic")
     plenary_token: Mapped[str] = mapped_column(
         String(64), unique=True, default=lambda: secrets.token_urlsafe(24))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Dot votes (gommettes): how many each participant gets, whether several may go on one
     # axis, and whether counts show live or only once a table's captain reveals them.
@@ -136,23 +138,33 @@ class Table(Sequenced, db.Model):
 
 
 class Participant(db.Model):
+    __table_args__ = (UniqueConstraint("table_id", "idempotency_key"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(40))
     is_captain: Mapped[bool] = mapped_column(default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     table: Mapped[Table] = relationship(back_populates="participants")
 
 
 class Connection(db.Model):
-    """One open socket of a tablet: who is at the table right now."""
+    """One open socket of a tablet: who is at the table right now.
+
+    Each server process stamps its own rows (``server_id``) and refreshes ``seen_at``
+    while it lives; rows of a process that crashed go stale and any other process sweeps
+    them, so presence stays right with several processes and after a crash.
+    """
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"), index=True)
+    server_id: Mapped[str] = mapped_column(String(32), default="", server_default="", index=True)
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa_func.now())
     # The card field this tablet has focus in (presence); gone with the socket.
     editing_field: Mapped[str | None] = mapped_column(String(30))
 
@@ -179,6 +191,9 @@ class Note(db.Model):
     # Set on the originals of a merge (which are soft-deleted); cleared when it is undone.
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("note.id", ondelete="SET NULL"), index=True)
+    # Every UPDATE checks and bumps it: two people saving the same note at once cannot
+    # silently overwrite each other (the second gets a conflict with both texts).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     table: Mapped[Table] = relationship()
     author: Mapped[Participant | None] = relationship()
@@ -196,6 +211,8 @@ class Note(db.Model):
             for person in source.authors:
                 seen.setdefault(person.id, person)
         return list(seen.values())
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 def live_notes(table_id: int):

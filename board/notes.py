@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from . import db, realtime, services
 from .auth import can_edit_note, current_participant, participant_required
 from .axes import push_columns
+from .limits import write_limit
 from .models import Note
 from .proposals import notes_field
 from .schemas import note_schema, note_update_schema
@@ -35,6 +36,7 @@ def _editable_note(note_id) -> Note:
 
 @bp.post("/")
 @participant_required
+@write_limit
 def create():
     """Post a note; the push shows it to the whole table, the answer is a fresh form."""
     me = current_participant()
@@ -68,12 +70,13 @@ def edit(note_id):
     """The note turned into a form in place."""
     note = _editable_note(note_id)
     return render_template("notes/_edit.html", note=note, values={"text": note.text,
-                           "theme_id": note.theme_id}, errors={},
+                           "theme_id": note.theme_id, "version": note.version}, errors={},
                            themes=note.table.event.themes)
 
 
 @bp.post("/<int:note_id>/modifier")
 @participant_required
+@write_limit
 def update(note_id):
     """Save an edit by its author or the captain."""
     note = _editable_note(note_id)
@@ -83,6 +86,11 @@ def update(note_id):
     except ValidationError as error:
         return render_template("notes/_edit.html", note=note, values=form, errors=error.messages,
                                themes=note.table.event.themes), 422
+    except services.StaleEdit as stale:
+        # Someone saved first: show their text, keep this person's, and let them choose.
+        form["version"] = stale.current.version
+        return render_template("notes/_edit.html", note=stale.current, values=form, errors={},
+                               theirs=stale.current, themes=note.table.event.themes), 409
     realtime.table_changed(note.table, realtime.render("notes/_note.html", note=note, oob="true")
                            + notes_field(note.table))
     if not wants_fragment():
@@ -92,6 +100,7 @@ def update(note_id):
 
 @bp.post("/<int:note_id>/supprimer")
 @participant_required
+@write_limit
 def delete(note_id):
     """Remove a note from the board (kept in the database)."""
     note = _editable_note(note_id)

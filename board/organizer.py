@@ -19,8 +19,10 @@ from sqlalchemy import select
 
 from . import db, limiter, services
 from .auth import organizer_required, sign_in_organizer
+from .limits import write_limit
 from .models import Event, Organizer, Table
 from .schemas import event_schema, login_schema
+from .web import new_key
 
 bp = Blueprint("organizer", __name__, url_prefix="/organisation")
 
@@ -97,6 +99,7 @@ def index():
 
 @bp.route("/evenements/nouveau", methods=["GET", "POST"])
 @organizer_required
+@write_limit
 def create():
     """A new event: name, date, place, themes with their colours, number of tables."""
     if request.method == "GET":
@@ -111,7 +114,8 @@ def create():
 
 def _blank_event():
     return {"name": "", "date": "", "place": "", "table_count": "20",
-            "themes": [{"name": "", "colour": c} for c in DEFAULT_COLOURS[:3]]}
+            "themes": [{"name": "", "colour": c} for c in DEFAULT_COLOURS[:3]],
+            "idempotency_key": new_key()}
 
 
 def _event_form(form):
@@ -124,7 +128,7 @@ def _event_form(form):
             themes.append({"name": name, "colour": colour})
     return {"name": form.get("name", ""), "date": form.get("date", ""),
             "place": form.get("place", ""), "table_count": form.get("table_count", ""),
-            "themes": themes}
+            "themes": themes, "idempotency_key": form.get("idempotency_key") or None}
 
 
 def _event_or_404(event_id) -> Event:
@@ -144,6 +148,7 @@ def show(event_id):
 
 @bp.post("/evenements/<int:event_id>/tables/<int:table_id>/codes")
 @organizer_required
+@write_limit
 def regenerate(event_id, table_id):
     """New codes for one table (a sheet was lost or photographed)."""
     table = db.session.get(Table, table_id)

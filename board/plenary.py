@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from . import db
 from .consolidation import priority_groups
 from .day import progress
-from .models import Axis, Connection, Event, Note, Participant, Proposal, live_notes
+from .models import Axis, Connection, Event, Note, Participant, Proposal, Table, live_notes
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
 
@@ -26,7 +26,7 @@ def show(token):
     event = _event(token)
     return render_template("plenary/show.html", event=event, token=token,
                            cards=[table_card(t) for t in event.tables],
-                           priority_groups=priority_groups(event))
+                           priority_groups=priority_groups(event), mark=wall_mark(event))
 
 
 @bp.get("/<token>/mur")
@@ -35,7 +35,17 @@ def region(token):
     event = _event(token)
     return render_template("plenary/_wall.html", event=event,
                            cards=[table_card(t) for t in event.tables],
-                           priority_groups=priority_groups(event))
+                           priority_groups=priority_groups(event), mark=wall_mark(event))
+
+
+def wall_mark(event) -> str:
+    """Changes whenever anything on the wall does: its tables' and event's numbers, presence."""
+    tables = select(Table.id).where(Table.event_id == event.id)
+    changes = db.session.scalar(select(func.coalesce(func.sum(Table.seq), 0))
+                                .where(Table.event_id == event.id))
+    present = db.session.scalar(select(func.count()).select_from(Connection)
+                                .where(Connection.table_id.in_(tables)))
+    return f"{event.seq}.{changes}.{present}"
 
 
 def table_card(table) -> dict:

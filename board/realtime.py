@@ -9,6 +9,8 @@ refetches its board with a plain GET. Screens receive whole cards that replace
 themselves, and refetch on every (re)connection.
 """
 
+import re
+import uuid
 from contextlib import contextmanager
 
 from flask import current_app, g, render_template, request
@@ -16,11 +18,19 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, emit, join_room
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from . import db, services, socketio
 from .auth import can_watch_event, current_organizer, current_participant
 from .models import Event, Table
 from .schemas import presence_schema, remote_schema, socket_auth_schema
+
+_ROOM = re.compile(r"^(table|event)-(\d+)$")
+_server_id = None
+# Sockets whose connection this process handled. A client can also *send* an event named
+# "connect" or "disconnect"; python-socketio would route it to these handlers, so they
+# act only on the real thing.
+_opened: set[str] = set()
 
 
 def init_app(app):
@@ -30,6 +40,14 @@ def init_app(app):
     socketio.on_event("disconnect", disconnect)
     socketio.on_event("presence", presence)
     socketio.on_event("remote", remote)
+
+
+def server_id() -> str:
+    """This process's name in the ``connection`` table (made after a fork, never shared)."""
+    global _server_id
+    if _server_id is None:
+        _server_id = uuid.uuid4().hex
+    return _server_id
 
 
 def table_room(table_id: int) -> str:
@@ -92,6 +110,8 @@ def connect(auth):
     Sent by every tablet, plenary screen and console; answered with ``hello`` carrying the
     room's sequence number so the page knows whether it missed anything.
     """
+    if request.sid in _opened:
+        return False  # a forged "connect" event on an open socket
     try:
         wanted = socket_auth_schema.load(auth if isinstance(auth, dict) else {})
     except ValidationError:
@@ -102,7 +122,8 @@ def connect(auth):
         if me is None or me.table_id != int(ident):
             raise ConnectionRefusedError(_("Connexion refusée : vous n'êtes pas à cette table."))
         join_room(table_room(me.table_id))
-        services.open_connection(request.sid, me)
+        _opened.add(request.sid)
+        services.open_connection(request.sid, me, server_id())
         emit("hello", {"seq": me.table.seq, "event_seq": me.table.event.seq})
         _card_changed(me.table)
     elif kind == "console":
@@ -117,11 +138,15 @@ def connect(auth):
         if event is None or not can_watch_event(event, wanted["token"]):
             raise ConnectionRefusedError(_("Connexion refusée : lien d'écran non valide."))
         join_room(event_room(event.id))
+        _opened.add(request.sid)
         emit("hello", {})
 
 
 def disconnect(reason=None):
     """A socket closed: if it was a tablet, the plenary's list of who is here changes."""
+    if socketio.server.manager.is_connected(request.sid, "/"):
+        return  # a forged "disconnect" event: the socket is still open
+    _opened.discard(request.sid)
     connection = services.close_connection(request.sid)
     if connection is not None:
         table = db.session.get(Table, connection.table_id)
@@ -141,10 +166,13 @@ def presence(data):
     try:
         wanted = presence_schema.load(data if isinstance(data, dict) else {})
     except ValidationError:
-        return
+        return {"error": "invalid"}
     me = current_participant()
-    if me is not None and services.set_editing(request.sid, me, wanted["field"]):
+    if me is None:
+        return {"error": "not a tablet"}
+    if services.set_editing(request.sid, me, wanted["field"]):
         _presence_changed(me.table)
+    return {"ok": True}
 
 
 def _presence_changed(table: Table) -> None:
@@ -185,3 +213,49 @@ def _card_changed(table: Table) -> None:
     with rendering_for_room():
         card = render_template("plenary/_table.html", oob=True, card=table_card(table))
     socketio.emit("push", {"html": card}, to=event_room(table.event_id))
+
+
+def start_housekeeping(app) -> None:
+    """Started once per server process (wsgi.py): see `housekeeping`."""
+    def loop():
+        while True:
+            socketio.sleep(app.config["HOUSEKEEPING_INTERVAL"])
+            try:
+                with app.test_request_context():
+                    housekeeping(app.config["PRESENCE_TIMEOUT"])
+            except Exception:  # a database or Redis hiccup: try again next round
+                app.logger.exception("housekeeping round failed")
+                db.session.rollback()
+
+    socketio.start_background_task(loop)
+
+
+def housekeeping(presence_timeout: float) -> None:
+    """Every few seconds, in every process: vouch for this process's sockets, forget those
+    of a process that died (their tables' cards change), and tick the rooms held here.
+
+    The tick goes straight to this process's own sockets, not through Redis: if the
+    message queue lost pushes (Redis restarting), a tablet that hears a number ahead of
+    its own refetches, and a screen refetches when its wall changed.
+    """
+    services.keep_connections(server_id())
+    for table_id in services.sweep_connections(presence_timeout):
+        table = db.session.get(Table, table_id)
+        if table is not None:
+            _card_changed(table)
+            _presence_changed(table)
+    rooms = [_ROOM.match(r) for r in socketio.server.manager.rooms.get("/", {}) if r]
+    table_ids = [int(m[2]) for m in rooms if m and m[1] == "table"]
+    event_ids = [int(m[2]) for m in rooms if m and m[1] == "event"]
+    if table_ids:
+        rows = db.session.execute(select(Table.id, Table.seq, Event.seq).join(Event)
+                                  .where(Table.id.in_(table_ids))).all()
+        for table_id, seq, event_seq in rows:
+            socketio.emit("tick", {"seq": seq, "event_seq": event_seq},
+                          to=table_room(table_id), ignore_queue=True)
+    if event_ids:
+        from .plenary import wall_mark
+
+        for event in db.session.scalars(select(Event).where(Event.id.in_(event_ids))):
+            socketio.emit("tick", {"wall": wall_mark(event)}, to=event_room(event.id),
+                          ignore_queue=True)

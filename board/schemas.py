@@ -18,6 +18,7 @@ from marshmallow import (
 from .models import CODE_ALPHABET, DECISIONS, FOLLOW_UP_STATUSES, PHASES, SCREENS
 
 NOTE_MAX = 280
+MAX_ID = 2**31 - 1
 NAME_MAX = 40
 
 # Control and bidirectional-override characters never belong in a note or a name:
@@ -80,7 +81,8 @@ class _TextField(fields.String):
 def Id(**kwargs):  # noqa: N802 - a field factory
     return fields.Integer(
         strict=False,
-        validate=validate.Range(min=1, error=_l("Choix inconnu.")),
+        # Capped at PostgreSQL's integer: a forged huge id is "unknown", not a database error.
+        validate=validate.Range(min=1, max=MAX_ID, error=_l("Choix inconnu.")),
         error_messages={"required": _l("Faites un choix."), "null": _l("Faites un choix."),
                         "invalid": _l("Choix inconnu.")},
         **kwargs,
@@ -96,6 +98,19 @@ def _as_lists(messages):
     return [str(messages)]
 
 
+def IdempotencyKey():  # noqa: N802 - a field factory
+    """The key a page puts in every create form: retries of one request make one object."""
+    return fields.String(load_default=None, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
+                         error_messages={"invalid": _l("Requête invalide.")})
+
+
+def Version():  # noqa: N802 - a field factory
+    """The version of the record the person saw when they began editing it."""
+    return fields.Integer(load_default=None, strict=False,
+                          validate=validate.Range(min=1, max=MAX_ID),
+                          error_messages={"invalid": _l("Requête invalide.")})
+
+
 class BaseSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -109,6 +124,7 @@ class JoinSchema(BaseSchema):
         "required": _l("Saisissez le code de votre table."),
         "invalid": _l("Saisissez le code de votre table.")})
     name = Text(NAME_MAX)
+    idempotency_key = IdempotencyKey()
 
     @pre_load
     def normalise_code(self, data, **kwargs):
@@ -130,14 +146,13 @@ class JoinSchema(BaseSchema):
 class NoteSchema(BaseSchema):
     text = Text(NOTE_MAX, multiline=True)
     theme_id = Id(required=True)
-    idempotency_key = fields.String(
-        load_default=None, validate=validate.Length(max=64),
-        error_messages={"invalid": _l("Requête invalide.")})
+    idempotency_key = IdempotencyKey()
 
 
 class NoteUpdateSchema(BaseSchema):
     text = Text(NOTE_MAX, multiline=True)
     theme_id = Id(required=True)
+    version = Version()
 
 
 def _colour():
@@ -167,6 +182,7 @@ class EventSchema(BaseSchema):
                         "invalid": _l("Saisissez un nombre de tables.")})
     themes = fields.List(fields.Nested(ThemeSchema), required=True, validate=validate.Length(
         min=1, max=12, error=_l("Donnez au moins une thématique (au plus 12).")))
+    idempotency_key = IdempotencyKey()
 
     @pre_load
     def empty_date(self, data, **kwargs):
@@ -186,7 +202,7 @@ class SocketAuthSchema(BaseSchema):
     """What a page sends when its socket connects: the room it wants to follow."""
 
     room = fields.String(required=True,
-                         validate=validate.Regexp(r"^(table|event|console)-\d{1,12}$"))
+                         validate=validate.Regexp(r"^(table|event|console)-\d{1,9}$"))
     token = fields.String(load_default=None, validate=validate.Length(max=128))
 
 

@@ -14,6 +14,7 @@ from flask_babel import lazy_ngettext as _ln
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import db
 from .models import (
@@ -50,12 +51,53 @@ from .models import (
 )
 
 
+class StaleEdit(Exception):
+    """Someone saved the record since this person opened it: nothing was written."""
+
+    def __init__(self, current):
+        super().__init__("stale edit")
+        self.current = current
+
+
+def made_before(model, key: str | None, **owner):
+    """What an earlier copy of the same request made (same idempotency key), if anything.
+
+    Every create takes a key made by the page: a double tap, a resubmit or a retry after
+    a timeout then finds the first object instead of making a second.
+    """
+    if not key:
+        return None
+    return db.session.scalar(select(model).filter_by(idempotency_key=key, **owner))
+
+
+def add_once(obj, model, key: str | None, **owner):
+    """Add `obj`; if a copy of the same request won the race meanwhile, return that one.
+
+    Returns the saved object and whether it was created now (flushed, not committed).
+    """
+    db.session.add(obj)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = made_before(model, key, **owner)
+        if existing is None:
+            raise
+        return existing, False
+    return obj, True
+
+
 def create_event(data: dict) -> Event:
-    event = Event(name=data["name"], date=data.get("date"), place=data.get("place", ""))
+    key = data.get("idempotency_key")
+    existing = made_before(Event, key)
+    if existing is not None:
+        return existing
+    event = Event(name=data["name"], date=data.get("date"), place=data.get("place", ""),
+                  idempotency_key=key)
     event.themes = [Theme(name=t["name"], colour=t["colour"].lower(), position=i)
                     for i, t in enumerate(data["themes"])]
     event.tables = [Table(number=n) for n in range(1, data["table_count"] + 1)]
-    db.session.add(event)
+    event, _created = add_once(event, Event, key)
     db.session.commit()
     return event
 
@@ -79,8 +121,14 @@ def join_table(data: dict) -> Participant:
     if table is None:
         raise ValidationError(
             {"code": [_l("Ce code n'existe pas. Vérifiez-le sur la feuille de votre table.")]})
-    participant = Participant(table=table, name=data["name"], is_captain=is_captain)
-    db.session.add(participant)
+    key = data.get("idempotency_key")
+    # A double tap on « Rejoindre » seats the person once (same table, same key).
+    existing = made_before(Participant, key, table_id=table.id)
+    if existing is not None:
+        return existing
+    participant, _created = add_once(
+        Participant(table=table, name=data["name"], is_captain=is_captain, idempotency_key=key),
+        Participant, key, table_id=table.id)
     db.session.commit()
     return participant
 
@@ -98,32 +146,44 @@ def create_note(participant: Participant, data: dict) -> tuple[Note, bool]:
     Returns the note and whether it was created now.
     """
     key = data.get("idempotency_key")
-    if key:
-        existing = db.session.scalar(select(Note).where(
-            Note.participant_id == participant.id, Note.idempotency_key == key))
-        if existing is not None:
-            return existing, False
+    existing = made_before(Note, key, participant_id=participant.id)
+    if existing is not None:
+        return existing, False
     table = participant.table
     theme = _theme_of(table.event_id, data["theme_id"])
-    note = Note(table=table, author=participant, theme=theme, text=data["text"],
-                idempotency_key=key)
-    db.session.add(note)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Two copies of one retry raced each other: the other one won; return it.
-        db.session.rollback()
-        return db.session.scalar(select(Note).where(
-            Note.participant_id == participant.id, Note.idempotency_key == key)), False
+    note, created = add_once(
+        Note(table=table, author=participant, theme=theme, text=data["text"],
+             idempotency_key=key),
+        Note, key, participant_id=participant.id)
+    if not created:
+        return note, False
     table.bump_seq()
     db.session.commit()
     return note, True
 
 
 def update_note(note: Note, data: dict) -> Note:
-    note.theme = _theme_of(note.table.event_id, data["theme_id"])
+    """Save an edit made on version ``data["version"]`` of the note.
+
+    If the note changed since (another tablet saved first), raise StaleEdit and write
+    nothing: the form said which version it edited, and the UPDATE itself checks the
+    version too, so two saves racing on PostgreSQL cannot both win.
+    """
+    seen = data.get("version")
+    if seen is not None and seen != note.version:
+        raise StaleEdit(note)
+    theme = _theme_of(note.table.event_id, data["theme_id"])
+    if (note.text, note.theme_id) == (data["text"], theme.id):
+        return note
+    note.theme = theme
     note.text = data["text"]
     note.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(note)
+        raise StaleEdit(note) from None
     note.table.bump_seq()
     db.session.commit()
     return note
@@ -132,15 +192,39 @@ def update_note(note: Note, data: dict) -> Note:
 def delete_note(note: Note) -> Note:
     """Soft delete: the note leaves the board but stays in the database for undo and export."""
     note.deleted_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # Edited meanwhile: deleting is still what this person asked for.
+        db.session.rollback()
+        db.session.refresh(note)
+        note.deleted_at = utcnow()
     note.table.bump_seq()
     db.session.commit()
     return note
 
 
-def open_connection(sid: str, participant: Participant) -> None:
+def open_connection(sid: str, participant: Participant, server_id: str = "") -> None:
     db.session.merge(Connection(sid=sid, participant_id=participant.id,
-                                table_id=participant.table_id))
+                                table_id=participant.table_id, server_id=server_id,
+                                seen_at=utcnow()))
     db.session.commit()
+
+
+def keep_connections(server_id: str) -> None:
+    """A live process vouches for its sockets: their rows stay fresh."""
+    db.session.execute(update(Connection).where(Connection.server_id == server_id)
+                       .values(seen_at=utcnow()))
+    db.session.commit()
+
+
+def sweep_connections(max_age: float) -> set[int]:
+    """Forget sockets no process vouched for lately (a crashed process); return their tables."""
+    stale = db.session.execute(
+        delete(Connection).where(Connection.seen_at < utcnow() - timedelta(seconds=max_age))
+        .returning(Connection.table_id)).scalars().all()
+    db.session.commit()
+    return set(stale)
 
 
 def close_connection(sid: str) -> Connection | None:
@@ -506,6 +590,28 @@ def split_priority_axis(priority: PriorityAxis, data: dict) -> PriorityAxis:
         for source in moving:
             source.priority_axis = new
     return new
+def anonymous_name(number: int) -> str:
+    return f"Participant·e {number}"
+
+
+def purge_names(event: Event) -> int:
+    """Replace the first names of an event's participants by « Participant·e n ».
+
+    The work stays: notes keep their author, who is now a number within the event.
+    Returns how many names were replaced.
+    """
+    people = db.session.scalars(
+        select(Participant).join(Table).where(Table.event_id == event.id)
+        .order_by(Participant.id)).all()
+    changed = 0
+    for number, person in enumerate(people, start=1):
+        if person.name != anonymous_name(number):
+            person.name = anonymous_name(number)
+            changed += 1
+    db.session.execute(delete(Connection).where(
+        Connection.table_id.in_(select(Table.id).where(Table.event_id == event.id))))
+    db.session.commit()
+    return changed
 
 
 # The proposal card ------------------------------------------------------------------

@@ -1,18 +1,15 @@
 """Joining a table from its QR code, and the table's board on the tablets."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from . import limiter, services
+from . import services
 from .auth import current_participant, participant_required, sign_in_participant
+from .limits import join_per_address, join_per_code
 from .schemas import join_schema
-from .web import wants_fragment
+from .web import new_key, wants_fragment
 
 bp = Blueprint("tables", __name__)
-
-
-def _join_limit():
-    return current_app.config["RATELIMIT_JOIN"]
 
 
 @bp.get("/")
@@ -20,17 +17,19 @@ def index():
     """The join page: a code, a first name, one button."""
     if current_participant() is not None and not request.args.get("changer"):
         return redirect(url_for("tables.show"))
-    return render_template("tables/join.html", values={}, errors={})
+    return render_template("tables/join.html", values={"idempotency_key": new_key()}, errors={})
 
 
 @bp.get("/j/<code>")
 def scan(code):
     """Where a table's QR code leads: the join page with the code filled in."""
-    return render_template("tables/join.html", values={"code": code}, errors={})
+    return render_template("tables/join.html",
+                           values={"code": code[:20], "idempotency_key": new_key()}, errors={})
 
 
 @bp.post("/rejoindre")
-@limiter.limit(_join_limit, methods=["POST"])
+@join_per_address
+@join_per_code
 def join():
     """Seat the person at a table and remember them on this tablet."""
     form = request.form.to_dict()

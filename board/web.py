@@ -2,13 +2,15 @@
 
 import uuid
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
+from werkzeug.routing import IntegerConverter
 
 from . import LANGUAGES
+from .schemas import MAX_ID
 
 bp = Blueprint("web", __name__)
 
@@ -82,19 +84,40 @@ def wants_fragment() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def new_key() -> str:
+    """An idempotency key for a create form (see services.made_before)."""
+    return uuid.uuid4().hex
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every URL: a forged id past PostgreSQL's integer is a 404, not an error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app):
+    app.url_map.converters["int"] = IdConverter
     app.register_blueprint(bp)
     app.jinja_env.globals["script_tags"] = script_tags
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["new_key"] = lambda: uuid.uuid4().hex
+    app.jinja_env.globals["new_key"] = new_key
 
     @app.context_processor
     def identity():
         from .auth import current_organizer, current_participant
 
         return {"me": current_participant(), "organizer_signed_in": current_organizer()}
+
+    @app.before_request
+    def refuse_nul_in_urls():
+        # No object is named with a NUL byte, and PostgreSQL refuses to even compare one.
+        if any("\x00" in value for value in (request.view_args or {}).values()
+               if isinstance(value, str)):
+            abort(404)
 
     @app.after_request
     def security_headers(response):
@@ -103,11 +126,16 @@ def init_app(app):
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     def error_page(status, message):
         if wants_fragment():
-            return render_template("_flash.html", message=message, level="error"), status
+            # Into the toasts, never in place of the form: what the person typed stays.
+            return (render_template("_flash.html", message=message, level="error"), status,
+                    {"HX-Retarget": "#toasts", "HX-Reswap": "innerHTML"})
         return render_template("error.html", message=message, status=status), status
 
     @app.errorhandler(CSRFError)
@@ -132,6 +160,9 @@ def init_app(app):
 
     @app.errorhandler(429)
     def too_many(error):
+        limit = getattr(error, "limit", None)
+        if limit is not None and limit.error_message:
+            return error_page(429, error.description)
         return error_page(429, _("Trop d'essais d'un coup. Patientez une minute, puis réessayez."))
 
     @app.errorhandler(500)

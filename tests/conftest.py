@@ -7,7 +7,7 @@ from flask import g
 from sqlalchemy import create_engine, text
 
 from board import create_app, db, services, socketio
-from board.models import Event, Organizer
+from board.models import Event, Note, Organizer
 
 POSTGRES_URL = os.environ.get("TABLEE_TEST_POSTGRES_URL")
 
@@ -163,3 +163,79 @@ def clock(app):
     clock = Clock(datetime(2017, 12, 16, 14, 0, 0))
     app.config["CLOCK"] = clock
     return clock
+def signed_in_organizer(client, username="orga"):
+    """Create an organizer account and sign `client` in as them; return the client."""
+    from board.models import Organizer
+
+    organizer = Organizer(username=username)
+    organizer.set_password("motdepasse")
+    db.session.add(organizer)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["organizer_id"] = organizer.id
+    return client
+
+
+ROLES = ("anonymous", "participant_t1", "participant_t2", "captain_t1", "plenary", "organizer")
+
+
+class World:
+    """One event seen by every role: the clients, and the ids a URL of the app may need.
+
+    `args` fills the variables of any URL rule; an area that adds a URL variable
+    (axis_id, proposal_id…) adds one entry here, for an object of table 1.
+    """
+
+    def __init__(self, app, tag):
+        self.event = services.create_event({
+            "name": f"Monde {tag}", "date": None, "place": "", "table_count": 2,
+            "themes": [{"name": "Éducation", "colour": "#1d70b8"},
+                       {"name": "Emploi", "colour": "#00703c"}]})
+        t1, t2 = self.event.tables
+        self.t1, self.t2 = t1, t2
+        p1, p2 = Tablet(app, t1, "Awa"), Tablet(app, t2, "Zoé")
+        cap = Tablet(app, t1, "Cap", captain=True)
+        p1.post_note("Le constat de la table 1")
+        p2.post_note("Le constat de la table 2")
+        self.note_t1, self.note_t2 = db.session.scalars(
+            db.select(Note).where(Note.table_id.in_([t1.id, t2.id])).order_by(Note.id)).all()
+        # Table 1's card has a title at version 1 (for its history and restore).
+        from board.models import Participant
+        from board.schemas import card_field_schemas
+
+        awa = db.session.scalar(db.select(Participant).where(Participant.table_id == t1.id,
+                                                             Participant.name == "Awa"))
+        services.update_field(services.proposal_for(t1), "title", card_field_schemas["title"]
+                              .load({"value": "La fiche de la table 1", "version": "0"}), awa)
+        orga = signed_in_organizer(app.test_client(), f"orga-{tag}")
+        plenary = app.test_client()
+        assert plenary.get(f"/pleniere/{self.event.plenary_token}").status_code == 200
+        self.clients = {"anonymous": app.test_client(), "participant_t1": p1.client,
+                        "participant_t2": p2.client, "captain_t1": cap.client,
+                        "plenary": plenary, "organizer": orga}
+        self.tablets = {"participant_t1": p1, "participant_t2": p2, "captain_t1": cap}
+        self.args = {"event_id": self.event.id, "table_id": t1.id, "note_id": self.note_t1.id,
+                     "code": t1.join_code, "lang": "fr", "filename": "css/tablee.css",
+                     "field": "title", "version": 1}
+
+    def url_args(self, role, rule):
+        args = {name: self.args[name] for name in rule.arguments if name in self.args}
+        if "token" in rule.arguments:
+            # Only the plenary screen and the organizer (who sees it in the console) hold it.
+            args["token"] = (self.event.plenary_token if role in ("plenary", "organizer")
+                             else "jeton-devine-" + "x" * 20)
+        return args
+
+    def csrf(self, role):
+        return csrf_token(self.clients[role], "/organisation/connexion")
+
+
+@pytest.fixture
+def world(app):
+    """A factory: each call builds a fresh event with every role seated (see World)."""
+    made = []
+
+    def make():
+        made.append(World(app, len(made)))
+        return made[-1]
+    return make

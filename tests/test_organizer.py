@@ -136,5 +136,5 @@ def test_sign_in_link_works_until_it_expires(app, client, organizer):
 def test_table_ids_cannot_be_guessed_into_codes(app, event):
     alphabet = set("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
     for table in db.session.scalars(db.select(Table)):
-        assert len(table.join_code) == 6 and set(table.join_code) <= alphabet
+        assert len(table.join_code) == 7 and set(table.join_code) <= alphabet
         assert len(table.captain_code) == 8 and set(table.captain_code) <= alphabet

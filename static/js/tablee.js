@@ -78,6 +78,21 @@
   // Sent by the server on every (re)connection: catch up if anything happened meanwhile.
   socket.on("hello", function (msg) {
     if (msg.seq === undefined || msg.seq !== lastSeq || msg.event_seq !== lastEventSeq) refetch();
+    retryPending();
+  });
+
+  // Every few seconds each server process tells its own sockets where their room stands,
+  // without the message queue: pushes lost while Redis restarted are caught up here.
+  socket.on("tick", function (msg) {
+    if (msg.wall !== undefined) {
+      var region = document.getElementById("board");
+      if (region && region.dataset.wall !== msg.wall) refetch();
+      return;
+    }
+    if ((msg.seq !== undefined && lastSeq !== null && msg.seq > lastSeq) ||
+        (msg.event_seq !== undefined && lastEventSeq !== null && msg.event_seq > lastEventSeq)) {
+      refetch();
+    }
   });
 
   socket.on("push", function (msg) {
@@ -115,6 +130,77 @@
     refocus = null;
   });
 
-  window.tablee = {socket: socket, refetch: refetch,
+  // A form sent while the network was down stays as typed, marked pending, and is sent
+  // again when the socket is back: its idempotency key makes the retry create one object.
+  function toast(message) {
+    var toasts = document.getElementById("toasts");
+    if (!toasts || !message) return;
+    toasts.innerHTML = "";
+    var div = document.createElement("div");
+    div.className = "flash flash-error";
+    div.setAttribute("role", "alert");
+    div.textContent = message;
+    toasts.appendChild(div);
+  }
+
+  function retryPending() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-pending]"), function (form) {
+      form.removeAttribute("data-pending");
+      htmx.trigger(form, "submit");
+    });
+  }
+
+  function markPending(event) {
+    var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+    if (!form) return;
+    form.setAttribute("data-pending", "");
+    toast(body.dataset.unsent);
+  }
+  body.addEventListener("htmx:sendError", markPending);
+  body.addEventListener("htmx:timeout", markPending);
+  body.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status >= 200 && xhr.status < 300 && !document.querySelector("form[data-pending]")) {
+      var toasts = document.getElementById("toasts");
+      if (toasts) toasts.innerHTML = "";
+    }
+  });
+
+  // Forms marked data-draft keep what is typed in this browser's storage until the server
+  // saved it: a tablet that sleeps and reloads the page gets the text back.
+  function draftKey(form) { return "tablee-draft:" + room + ":" + (body.dataset.me || "") + ":" + form.id; }
+  function fields(form) { return form.querySelectorAll("textarea[name], input[type=text][name]"); }
+  function saveDraft(form) {
+    var values = {};
+    Array.prototype.forEach.call(fields(form), function (f) { if (f.value) values[f.name] = f.value; });
+    try {
+      if (Object.keys(values).length) localStorage.setItem(draftKey(form), JSON.stringify(values));
+      else localStorage.removeItem(draftKey(form));
+    } catch (e) { /* storage full or disabled: the form still holds the text */ }
+  }
+  function restoreDrafts() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-draft][id]"), function (form) {
+      var values;
+      try { values = JSON.parse(localStorage.getItem(draftKey(form)) || "{}"); } catch (e) { values = {}; }
+      Array.prototype.forEach.call(fields(form), function (f) {
+        if (!f.value && values[f.name]) f.value = values[f.name];
+      });
+    });
+  }
+  body.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-draft][id]");
+    if (form) saveDraft(form);
+  });
+  // Before the swap: afterwards the form is gone and htmx reports on an ancestor.
+  body.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form[data-draft][id]") : null;
+    var xhr = event.detail.xhr;
+    if (form && xhr && xhr.status >= 200 && xhr.status < 300) {
+      try { localStorage.removeItem(draftKey(form)); } catch (e) { /* nothing kept */ }
+    }
+  });
+  restoreDrafts();
+
+  window.tablee = {socket: socket, refetch: refetch, retryPending: retryPending,
                    seq: function () { return [lastSeq, lastEventSeq]; }};
 })();

@@ -122,8 +122,10 @@ def browser():
 
 
 def _expected(console_text):
-    # A refused form answers 4xx on purpose, and a restarting server refuses connections.
-    return "status of 4" in console_text or "ERR_CONNECTION_REFUSED" in console_text
+    # A refused form answers 4xx on purpose, and a restarting server refuses connections
+    # (htmx logs a request that never reached the server as "htmx:afterRequest, <form>").
+    return ("status of 4" in console_text or "ERR_CONNECTION_REFUSED" in console_text
+            or console_text.startswith(("htmx:afterRequest", "htmx:sendError")))
 
 
 @pytest.fixture
@@ -147,13 +149,15 @@ def open_page(browser):
     assert errors == []
 
 
-def join(open_page, live, table, name, captain=False, touch=False):
-    page = open_page(f"{live.url}/j/{table.join_code}", touch=touch)
+def join(open_page, live, table, name, captain=False, touch=False, base=None):
+    """Seat a new tablet at `table`; `base` reaches the server another way (a proxy)."""
+    base = base or live.url
+    page = open_page(f"{base}/j/{table.join_code}", touch=touch)
     if captain:
         page.get_by_label("Code de la table").fill(table.captain_code)
     page.get_by_label("Votre prénom").fill(name)
     page.get_by_role("button", name="Rejoindre la table").click()
-    page.wait_for_url(f"{live.url}/table")
+    page.wait_for_url(f"{base}/table")
     wait_online(page)
     return page
 
@@ -195,3 +199,86 @@ def organizer_page(open_page, live, live_app):
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{live.url}/organisation/")
     return page
+class CuttableProxy:
+    """A TCP proxy in front of the live server that can drop every connection at once and
+    refuse new ones, like a tablet's wifi going away, then come back on the same port.
+
+    Unlike emulating offline in the browser, cutting here also kills the open WebSocket,
+    so the page has to notice the drop and reconnect by itself.
+    """
+
+    def __init__(self, target_port):
+        import threading
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.target = target_port
+        self.lock = threading.Lock()
+        self.sockets = set()
+        self.listener = None
+
+    def start(self):
+        import threading
+
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        import threading
+
+        while True:
+            try:
+                client, _address = listener.accept()
+                upstream = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                return
+            with self.lock:
+                self.sockets.update((client, upstream))
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _pump(self, src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                self._close(s)
+
+    def _close(self, s):
+        with self.lock:
+            self.sockets.discard(s)
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
+
+    def cut(self):
+        """The wifi goes: open connections drop, new ones are refused."""
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        except OSError:
+            pass
+        self.listener.close()
+        with self.lock:
+            open_sockets = list(self.sockets)
+        for s in open_sockets:
+            self._close(s)
+
+    def restore(self):
+        self.start()
+
+
+@pytest.fixture
+def proxy(live):
+    proxy = CuttableProxy(live.port)
+    proxy.start()
+    yield proxy
+    proxy.cut()

@@ -1,0 +1,50 @@
+"""Rate limits: how often one address may try a code, one code be tried, one person write.
+
+A view that changes something takes one line, ``@write_limit`` under its auth decorator;
+each limit answers 429 with its own French message (see web.py's handler).
+"""
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+
+from . import limiter
+
+
+def _participant_or_address() -> str:
+    from .auth import current_organizer, current_participant
+
+    me = current_participant()
+    if me is not None:
+        return f"participant-{me.id}"
+    organizer = current_organizer()
+    if organizer is not None:
+        return f"organizer-{organizer.id}"
+    return get_remote_address()
+
+
+def _typed_code() -> str:
+    code = request.form.get("code", "")
+    return "code-" + "".join(ch for ch in code.upper() if ch.isalnum())[:16]
+
+
+# Only wrong attempts count: a whole venue may join from one address (the wifi's NAT).
+join_per_address = limiter.limit(
+    lambda: current_app.config["RATELIMIT_JOIN"], methods=["POST"],
+    deduct_when=lambda response: response.status_code == 422,
+    error_message=lambda: _("Trop d'essais de code depuis cet appareil. Patientez une minute, "
+                            "puis réessayez."))
+
+# Every attempt counts here: it bounds how fast anyone can seat made-up people at a table.
+join_per_code = limiter.limit(
+    lambda: current_app.config["RATELIMIT_JOIN_CODE"], methods=["POST"],
+    key_func=_typed_code,
+    error_message=lambda: _("Ce code vient d'être essayé trop de fois. Patientez une minute, "
+                            "puis réessayez."))
+
+# One budget for every write a person makes, whatever the area: posting, editing, voting…
+write_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_WRITES"], scope="writes",
+    key_func=_participant_or_address, methods=["POST", "PUT", "PATCH", "DELETE"],
+    error_message=lambda: _("Vous allez très vite : patientez quelques secondes avant "
+                            "d'enregistrer encore. Ce que vous avez écrit est gardé."))

@@ -1,0 +1,319 @@
+"""Held off: who may call what (every endpoint, every socket event), CSRF, cookies,
+headers and rate limits.
+
+ACCESS lists every (endpoint, method) of the app with the roles it lets through; a new
+endpoint that is not listed fails `test_every_endpoint_is_in_the_matrix`. Roles are those
+of conftest.ROLES. A URL's variables come from `World.args` (an object of table 1); a
+`<token>` is the real plenary token only for the plenary screen and the organizer.
+"""
+
+import pytest
+from flask import g
+
+from board import db, socketio
+from board.models import Event, Note, Participant, Proposal, ProposalRevision, Table
+
+from .conftest import ROLES, csrf_token, pushes
+
+EVERYONE = frozenset(ROLES)
+SEATED = frozenset({"participant_t1", "participant_t2", "captain_t1"})
+TABLE_1 = frozenset({"participant_t1", "captain_t1"})
+ORGANIZER = frozenset({"organizer"})
+SCREEN = frozenset({"plenary", "organizer"})
+CAPTAIN_1 = frozenset({"captain_t1"})
+NOBODY = frozenset()
+
+# (endpoint, method): the roles allowed, or (roles, the form a write sends). One line per
+# endpoint and method.
+ACCESS = {
+    ("static", "GET"): EVERYONE,
+    ("web.set_language", "POST"): EVERYONE,
+    ("web.themes_css", "GET"): EVERYONE,
+    ("tables.index", "GET"): EVERYONE,
+    ("tables.scan", "GET"): EVERYONE,
+    ("tables.join", "POST"): EVERYONE,
+    ("tables.show", "GET"): SEATED,
+    ("tables.region", "GET"): SEATED,
+    ("tables.leave", "POST"): EVERYONE,
+    ("notes.create", "POST"): SEATED,  # always at the poster's own table
+    ("notes.show", "GET"): TABLE_1,
+    ("notes.edit", "GET"): TABLE_1,  # the author and the captain
+    ("notes.update", "POST"): TABLE_1,
+    ("notes.delete", "POST"): TABLE_1,
+    ("organizer.login", "GET"): EVERYONE,
+    ("organizer.login", "POST"): EVERYONE,
+    ("organizer.link", "GET"): NOBODY,  # a forged sign-in token; the real one is in test_organizer
+    ("organizer.logout", "POST"): EVERYONE,
+    ("organizer.index", "GET"): ORGANIZER,
+    ("organizer.create", "GET"): ORGANIZER,
+    ("organizer.create", "POST"): ORGANIZER,
+    ("organizer.show", "GET"): ORGANIZER,
+    ("organizer.regenerate", "POST"): ORGANIZER,
+    ("organizer.qr_sheet", "GET"): ORGANIZER,
+    ("plenary.show", "GET"): SCREEN,
+    ("plenary.region", "GET"): SCREEN,
+    ("proposals.field", "GET"): TABLE_1,
+    ("proposals.update", "POST"): TABLE_1,
+    ("proposals.status", "POST"): (CAPTAIN_1, {"status": "ready"}),
+    ("proposals.history", "GET"): TABLE_1,
+    ("proposals.restore", "POST"): CAPTAIN_1,
+}
+
+# Socket.IO events coming in (besides connect/disconnect), each with a sample payload and
+# the roles allowed. A handler answers with an acknowledgement: {"ok": true} when it acted,
+# {"error": "…"} when it refused. Each role emits from the room it may follow.
+SOCKET_EVENTS = {
+    "presence": ({"field": "title"}, SEATED),  # always about the sender's own table
+}
+
+# The room each role's page follows, and whether the server lets it in.
+ROOMS = {"table-1": TABLE_1, "table-2": frozenset({"participant_t2"}), "event": SCREEN}
+
+REFUSED = {400, 401, 403, 404, 405}
+
+
+def _rules(app):
+    return [(rule, method) for rule in app.url_map.iter_rules()
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    found = {(rule.endpoint, method) for rule, method in _rules(app)}
+    assert found - set(ACCESS) == set(), "add these endpoints to ACCESS"
+    assert set(ACCESS) - found == set(), "these endpoints no longer exist"
+    for entry in ACCESS.values():
+        roles = entry[0] if isinstance(entry, tuple) else entry
+        assert roles <= set(ROLES)
+
+
+def test_every_socket_event_is_in_the_matrix(app):
+    handled = set(socketio.server.handlers.get("/", {})) - {"connect", "disconnect"}
+    assert handled == set(SOCKET_EVENTS)
+
+
+def snapshot():
+    """What a refused request must leave untouched."""
+    db.session.expire_all()
+    return (
+        db.session.execute(db.select(Note.id, Note.text, Note.theme_id, Note.deleted_at,
+                                     Note.version).order_by(Note.id)).all(),
+        db.session.execute(db.select(Table.id, Table.seq, Table.join_code, Table.captain_code)
+                           .order_by(Table.id)).all(),
+        db.session.execute(db.select(Event.id, Event.seq, Event.name)).all(),
+        db.session.execute(db.select(Participant.id, Participant.name)).all(),
+        db.session.execute(db.select(Proposal.id, Proposal.title, Proposal.status)).all(),
+        db.session.execute(db.select(ProposalRevision.id)).all(),
+    )
+
+
+@pytest.mark.parametrize(("endpoint", "method"), sorted(ACCESS))
+def test_authorisation_matrix(app, world, endpoint, method):
+    [rule] = [r for r, m in _rules(app) if r.endpoint == endpoint and m == method][:1]
+    for role in ROLES:
+        w = world()
+        client = w.clients[role]
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(endpoint, **w.url_args(role, rule))
+        headers = {"HX-Request": "true"}
+        entry = ACCESS[(endpoint, method)]
+        roles, data = entry if isinstance(entry, tuple) else (entry, {})
+        before = snapshot()
+        if method == "GET":
+            response = client.get(url, headers=headers)
+        else:
+            headers["X-CSRFToken"] = w.csrf(role)
+            response = client.open(url, method=method, data=data, headers=headers)
+        status = response.status_code
+        assert status < 500, (role, status)
+        allowed = role in roles
+        if allowed:
+            assert status not in REFUSED, (role, status, response.get_data(as_text=True)[:300])
+        else:
+            assert status in REFUSED, (role, status)
+            assert snapshot() == before, role
+
+
+@pytest.mark.parametrize("room", sorted(ROOMS))
+def test_socket_rooms_matrix(app, world, room):
+    w = world()
+    name = {"table-1": f"table-{w.t1.id}", "table-2": f"table-{w.t2.id}",
+            "event": f"event-{w.event.id}"}[room]
+    for role in ROLES:
+        auth = {"room": name}
+        if room == "event" and role in SCREEN and role != "organizer":
+            auth["token"] = w.event.plenary_token
+        socket = socketio.test_client(app, flask_test_client=w.clients[role], auth=auth)
+        assert socket.is_connected() == (role in ROOMS[room]), role
+        if socket.is_connected():
+            socket.disconnect()
+
+
+@pytest.mark.parametrize("event_name", sorted(SOCKET_EVENTS))
+def test_socket_events_matrix(app, world, event_name):
+    payload, allowed = SOCKET_EVENTS[event_name]
+    for role in ROLES:
+        w = world()
+        room = {"participant_t2": f"table-{w.t2.id}", "plenary": f"event-{w.event.id}",
+                "organizer": f"event-{w.event.id}"}.get(role, f"table-{w.t1.id}")
+        auth = {"room": room, "token": w.event.plenary_token if role == "plenary" else None}
+        socket = socketio.test_client(app, flask_test_client=w.clients[role], auth=auth)
+        if not socket.is_connected():
+            assert role not in allowed
+            continue
+        before = snapshot()
+        answer = socket.emit(event_name, payload(w) if callable(payload) else payload,
+                             callback=True)
+        if role in allowed:
+            assert answer and "error" not in answer, (role, answer)
+        else:
+            assert answer and "error" in answer, (role, answer)
+            assert snapshot() == before, role
+
+
+def test_every_post_needs_the_csrf_token(app, world):
+    w = world()
+    for rule, method in _rules(app):
+        if method == "GET":
+            continue
+        for role in ("participant_t1", "organizer"):
+            with app.test_request_context():
+                from flask import url_for
+
+                url = url_for(rule.endpoint, **w.url_args(role, rule))
+            before = snapshot()
+            response = w.clients[role].open(url, method=method, data={"text": "x"},
+                                            headers={"HX-Request": "true"})
+            assert response.status_code == 400, (rule.endpoint, role)
+            assert "La page a expiré" in response.get_data(as_text=True)
+            assert snapshot() == before
+
+
+def test_cookies_are_httponly_samesite_and_secure_in_production(tmp_path):
+    from board import create_app
+
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "s" * 40,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite"})
+    response = app.test_client().get("/organisation/connexion")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_security_headers_on_pages_fragments_and_errors(client, world):
+    w = world()
+    responses = [client.get("/"), client.get("/nulle-part"),
+                 w.clients["participant_t1"].get("/table/tableau", headers={"HX-Request": "true"}),
+                 client.post("/rejoindre", data={})]
+    for response in responses:
+        csp = response.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "object-src 'none'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_no_page_carries_an_inline_script_or_style(app, world):
+    import re
+
+    w = world()
+    pages = [w.clients["anonymous"].get("/"), w.clients["participant_t1"].get("/table"),
+             w.clients["captain_t1"].get("/table"),
+             w.clients["plenary"].get(f"/pleniere/{w.event.plenary_token}"),
+             w.clients["organizer"].get(f"/organisation/evenements/{w.event.id}"),
+             w.clients["organizer"].get("/organisation/evenements/nouveau")]
+    for response in pages:
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+        assert " style=" not in html and "<style" not in html
+        assert re.findall(r"\son[a-z]+=", html) == []
+
+
+def rate_limited_app(database_url, **limits):
+    from board import create_app, limiter
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "ASSETS_CDN": False, "RATELIMIT_ENABLED": True, **limits})
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
+    limiter.reset()
+    return app
+
+
+def test_join_attempts_are_limited_per_address_with_a_french_message(app, event, database_url):
+    limited = rate_limited_app(database_url, RATELIMIT_JOIN="3 per minute")
+    client = limited.test_client()
+    token = csrf_token(client)
+    statuses = [client.post("/rejoindre", data={"code": f"ZZZZZ{c}", "name": "Awa",
+                                                "csrf_token": token}).status_code
+                for c in "ABCD"]
+    assert statuses == [422, 422, 422, 429]
+    last = client.post("/rejoindre", data={"code": event.tables[0].join_code, "name": "Awa",
+                                           "csrf_token": token})
+    assert last.status_code == 429
+    assert "essais de code depuis cet appareil" in last.get_data(as_text=True)
+    assert db.session.scalars(db.select(Participant)).all() == []
+
+
+def test_a_whole_venue_behind_one_address_can_join(app, event, database_url):
+    limited = rate_limited_app(database_url, RATELIMIT_JOIN="3 per minute")
+    for n in range(6):
+        client = limited.test_client()
+        response = client.post("/rejoindre", data={"code": event.tables[0].join_code,
+                                                   "name": f"P{n}", "csrf_token": csrf_token(client)})
+        assert response.status_code == 302
+
+
+def test_one_code_tried_from_many_addresses_is_limited(app, event, database_url):
+    limited = rate_limited_app(database_url, RATELIMIT_JOIN_CODE="2 per minute")
+    code = event.tables[0].join_code
+    statuses = []
+    for n in range(3):
+        client = limited.test_client()
+        token = csrf_token(client)
+        response = client.post("/rejoindre", data={"code": code, "name": "Awa",
+                                                   "csrf_token": token},
+                               environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
+        statuses.append(response.status_code)
+    assert statuses == [302, 302, 429]
+    assert "essayé trop de fois" in response.get_data(as_text=True)
+
+
+def test_writes_are_limited_per_participant_and_the_form_keeps_the_text(app, event, database_url):
+    from .conftest import Tablet
+
+    limited = rate_limited_app(database_url, RATELIMIT_WRITES="2 per minute",
+                               RATELIMIT_JOIN="100 per minute")
+    with limited.app_context():
+        table = db.session.get(Table, event.tables[0].id)
+        awa, bob = Tablet(limited, table, "Awa"), Tablet(limited, table, "Bob")
+        socket = bob.socket()
+        socket.get_received()
+        assert awa.post_note("un").status_code == 201
+        assert awa.post_note("deux").status_code == 201
+        refused = awa.post_note("trois")
+        assert refused.status_code == 429
+        html = refused.get_data(as_text=True)
+        assert "Vous allez très vite" in html
+        # The message goes to the toasts, not in place of the form being typed in.
+        assert refused.headers["HX-Retarget"] == "#toasts"
+        assert len(pushes(socket)) == 2
+        # Bob has his own budget.
+        assert bob.post_note("quatre").status_code == 201
+        texts = db.session.scalars(db.select(Note.text).order_by(Note.id)).all()
+        assert texts == ["un", "deux", "quatre"]
+
+
+def test_behind_a_proxy_limits_count_the_client_address(app, event, database_url):
+    limited = rate_limited_app(database_url, RATELIMIT_JOIN="1 per minute", PROXY_COUNT=1)
+    statuses = []
+    for forwarded in ("203.0.113.1", "203.0.113.1", "203.0.113.2"):
+        client = limited.test_client()
+        response = client.post("/rejoindre", data={"code": "ZZZZZZZ", "name": "Awa",
+                                                   "csrf_token": csrf_token(client)},
+                               headers={"X-Forwarded-For": forwarded})
+        statuses.append(response.status_code)
+    assert statuses == [422, 429, 422]
