@@ -59,6 +59,7 @@ def create_app(test_config=None):
         ENV_NAME="development",
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "tablee.sqlite"),
         SOCKETIO_MESSAGE_QUEUE=None,
+        SOCKETIO_CHANNEL="flask-socketio",
         ASSETS_CDN=True,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "..", "translations"),
@@ -93,6 +94,7 @@ def create_app(test_config=None):
         app,
         async_mode="gevent",
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         # Tablets sleep and wake: a short ping notices a dead link in seconds.
         ping_interval=10,
         ping_timeout=10,

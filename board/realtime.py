@@ -8,7 +8,7 @@ that sees a gap, or (re)connects behind, refetches its board with a plain GET. S
 receive whole cards that replace themselves, and refetch on every (re)connection.
 """
 
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, emit, join_room
@@ -25,6 +25,7 @@ def init_app(app):
     # Socket.IO server (tests make many), and each must get the handlers.
     socketio.on_event("connect", connect)
     socketio.on_event("disconnect", disconnect)
+    app.after_request(_tell_the_writer)
 
 
 def table_room(table_id: int) -> str:
@@ -43,7 +44,17 @@ def _room_locale():
 def table_changed(table: Table, html: str = "") -> None:
     """After a saved change at a table: push `html` to its tablets, its card to the plenary."""
     socketio.emit("push", {"seq": table.seq, "html": html}, to=table_room(table.id))
+    g.pushed_seq = table.seq
     _card_changed(table)
+
+
+def _tell_the_writer(response):
+    # The writer learns which numbered push its change is: its page (and the benchmark)
+    # can tell its own change from the others'.
+    seq = g.get("pushed_seq")
+    if seq is not None:
+        response.headers["X-Tablee-Seq"] = str(seq)
+    return response
 
 
 def event_changed(event: Event, tablets_html: str = "", wall_html: str = "") -> None:
