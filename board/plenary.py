@@ -1,10 +1,12 @@
 """The plenary screen: the whole room at projector size, read-only, behind its own token."""
 
+from collections import Counter
+
 from flask import Blueprint, abort, render_template
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from . import db
-from .models import Connection, Event, Note, Participant, live_notes
+from .models import Connection, Event, Note, Participant
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
 
@@ -35,15 +37,17 @@ def region(token):
 
 
 def table_card(table) -> dict:
-    """What the plenary shows of one table: who is here, notes per theme, the latest notes."""
+    """What the plenary shows of one table: who is here, notes per theme, the latest notes.
+
+    Built on every push to the table, so in two queries: who is connected, and the live
+    notes' themes and texts (a table has tens of notes, not thousands).
+    """
     present = db.session.scalars(
         select(Participant.name).join(Connection, Connection.participant_id == Participant.id)
         .where(Connection.table_id == table.id).distinct().order_by(Participant.name)).all()
-    counts = dict(db.session.execute(
-        select(Note.theme_id, func.count()).where(Note.table_id == table.id,
-                                                  Note.deleted_at.is_(None))
-        .group_by(Note.theme_id)).all())
-    latest = db.session.scalars(
-        live_notes(table.id).order_by(None).order_by(Note.id.desc()).limit(LATEST)).all()
-    return {"table": table, "present": present, "counts": counts, "latest": latest,
-            "total": sum(counts.values())}
+    notes = db.session.execute(
+        select(Note.theme_id, Note.text).where(Note.table_id == table.id,
+                                               Note.deleted_at.is_(None))
+        .order_by(Note.id.desc())).all()
+    return {"table": table, "present": present, "counts": Counter(n.theme_id for n in notes),
+            "latest": notes[:LATEST], "total": len(notes)}

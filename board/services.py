@@ -60,14 +60,10 @@ def _theme_of(event_id: int, theme_id: int) -> Theme:
 def create_note(participant: Participant, data: dict) -> tuple[Note, bool]:
     """Post a note; a retry with the same idempotency key returns the first one.
 
-    Returns the note and whether it was created now.
+    Returns the note and whether it was created now. A retry is rare: the unique
+    (author, key) constraint finds it, so a first post costs no lookup.
     """
     key = data.get("idempotency_key")
-    if key:
-        existing = db.session.scalar(select(Note).where(
-            Note.participant_id == participant.id, Note.idempotency_key == key))
-        if existing is not None:
-            return existing, False
     table = participant.table
     theme = _theme_of(table.event_id, data["theme_id"])
     note = Note(table=table, author=participant, theme=theme, text=data["text"],
@@ -76,7 +72,7 @@ def create_note(participant: Participant, data: dict) -> tuple[Note, bool]:
     try:
         db.session.flush()
     except IntegrityError:
-        # Two copies of one retry raced each other: the other one won; return it.
+        # A retry of a post already saved (or racing its first copy): return that one.
         db.session.rollback()
         return db.session.scalar(select(Note).where(
             Note.participant_id == participant.id, Note.idempotency_key == key)), False

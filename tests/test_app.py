@@ -102,3 +102,11 @@ def test_organizer_cli_creates_and_links(app, runner):
     assert organizer.check_password("motdepasse")
     link = runner.invoke(args=["organizer", "link", "camille"])
     assert "/organisation/lien/" in link.output
+
+
+def test_sqlite_runs_in_wal_mode_without_a_sync_per_commit(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
