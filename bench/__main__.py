@@ -42,6 +42,9 @@ def summary(values):
 
 def describe(run, actions, duration, sampler, kinds) -> dict:
     """The figures of one window of load."""
+    for action in actions:
+        if not action.t1 and not action.error:
+            action.error = "unfinished when the load stopped"
     seen = load.visibility(run, actions)
     per_kind = {}
     for kind in kinds:
@@ -153,13 +156,16 @@ def fmt(ms):
     return "-" if ms is None else f"{ms:.0f}"
 
 
+PROFILE_FORMATS = {".json": "speedscope", ".txt": "raw", ".svg": "flamegraph"}
+
+
 def start_profile(target, profile, duration):
     if not profile:
         return None
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     return subprocess.Popen([py_spy, "record", "-p", str(target.pids()[0]), "-d",
-                             str(int(duration)), "-r", "50", "-f", "speedscope" if
-                             profile.endswith(".json") else "flamegraph", "-o", profile],
+                             str(int(duration)), "-r", "50", "-f", PROFILE_FORMATS.get(
+                                 Path(profile).suffix, "flamegraph"), "-o", profile],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -283,7 +289,7 @@ def parse(argv=None):
                         "mode to leave out: page, bare")
     parser.add_argument("--profile", metavar="FILE",
                         help="record the (first) Tablée process with py-spy into FILE "
-                             "(.svg flame graph, .json speedscope)")
+                             "(.svg flame graph, .json speedscope, .txt collapsed stacks)")
     parser.add_argument("--out", help="where to save the JSON report "
                         "(default bench/results/<date>-<mode>.json)")
     return parser.parse_args(argv)
