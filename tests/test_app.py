@@ -1,3 +1,5 @@
+import zlib
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -110,3 +112,18 @@ def test_sqlite_runs_in_wal_mode_without_a_sync_per_commit(app):
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+@pytest.mark.parametrize("url", ["/static/vendor/htmx-2.0.11.min.js", "/static/css/tablee.css",
+                                 "/"])
+def test_pages_scripts_and_styles_are_sent_compressed(client, url):
+    # What a tablet sends over plain HTTP on a venue LAN (no br outside HTTPS).
+    response = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert response.headers["Content-Encoding"] in ("gzip", "deflate")
+    raw = response.get_data()
+    body = zlib.decompress(raw, wbits=47)  # 47: a gzip or zlib header, detected
+    assert len(raw) < len(body) / 2
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    if url != "/":  # the page carries a fresh CSRF token each time
+        assert body == plain.get_data()
