@@ -77,6 +77,7 @@ def describe(run, actions, duration, sampler, kinds) -> dict:
         "server_cpu_s": round(sampler.cpu_seconds(), 1),
         "stale_pushes": sum(v.stale for v in [*run.tablets, *run.screens]),
         "refetches": sum(v.refetches for v in [*run.tablets, *run.screens]),
+        "sockets_dropped": sum(v.drops for v in [*run.tablets, *run.screens]),
         "refetch_errors": sum(v.refetch_errors for v in [*run.tablets, *run.screens]),
         "generator_late_starts": len(run.loop_lag),
     }

@@ -100,6 +100,7 @@ class Run:
         self.expected: dict[str, Expected] = {}
         self.markers = itertools.count(1)
         self.tasks: set[asyncio.Task] = set()
+        self.closing = False
         self.loop_lag: list[float] = []
 
     def marker(self) -> str:
@@ -179,6 +180,7 @@ class Run:
             tablet.busy = False
 
     async def close(self):
+        self.closing = True
         await asyncio.gather(*(c.sio.disconnect() for c in [*self.tablets, *self.screens]
                                if c.sio is not None and c.sio.connected),
                              return_exceptions=True)
@@ -197,6 +199,8 @@ class View:
         self.refetch_errors = 0
         self.stale = 0
         self.online = False
+        self.sleeping = False
+        self.drops = 0
         self.offline: list[tuple[float, float]] = []
 
     def _client(self, cookie=""):
@@ -212,6 +216,20 @@ class View:
 
     def on_disconnect(self, reason=None):
         self.online = False
+        if not self.sleeping and not self.run.closing:
+            # Dropped by the server (or a ping lost): reconnect as socket.io-client does.
+            self.drops += 1
+            asyncio.get_running_loop().create_task(self._recover())
+
+    async def _recover(self):
+        delay = 0.5
+        for _ in range(30):
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            try:
+                await self.connect()
+                return
+            except Exception:
+                delay = min(delay * 2, 5)
 
     def refetch(self) -> asyncio.Task:
         if self.refetching is None or self.refetching.done():
@@ -392,6 +410,7 @@ async def delete_note(tablet: Tablet):
 
 async def fall_asleep(tablet: Tablet):
     tablet.online = False
+    tablet.sleeping = True
     tablet.asleep_since = now()
     await tablet.sio.disconnect()
 
@@ -399,7 +418,12 @@ async def fall_asleep(tablet: Tablet):
 async def reconnect(tablet: Tablet):
     """The tablet wakes: a new socket, ``hello``, and the refetch if it is behind."""
     tablet.greeted.clear()
-    await tablet.connect()
+    tablet.sleeping = False
+    try:
+        await tablet.connect()
+    except Exception:
+        asyncio.get_running_loop().create_task(tablet._recover())
+        raise
     await asyncio.wait_for(tablet.greeted.wait(), HTTP_TIMEOUT)
     if tablet.refetching is not None:
         await tablet.refetching
