@@ -42,12 +42,14 @@ def table_card(table) -> dict:
     Built on every push to the table, so in two queries: who is connected, and the live
     notes' themes and texts (a table has tens of notes, not thousands).
     """
+    # Plain column queries on the tables: no ORM entities to build for a card.
+    people, connections, notes = Participant.__table__, Connection.__table__, Note.__table__
     present = db.session.scalars(
-        select(Participant.name).join(Connection, Connection.participant_id == Participant.id)
-        .where(Connection.table_id == table.id).distinct().order_by(Participant.name)).all()
+        select(people.c.name).join(connections, connections.c.participant_id == people.c.id)
+        .where(connections.c.table_id == table.id).distinct().order_by(people.c.name)).all()
     notes = db.session.execute(
-        select(Note.theme_id, Note.text).where(Note.table_id == table.id,
-                                               Note.deleted_at.is_(None))
-        .order_by(Note.id.desc())).all()
+        select(notes.c.theme_id, notes.c.text).where(notes.c.table_id == table.id,
+                                                     notes.c.deleted_at.is_(None))
+        .order_by(notes.c.id.desc())).all()
     return {"table": table, "present": present, "counts": Counter(n.theme_id for n in notes),
             "latest": notes[:LATEST], "total": len(notes)}
