@@ -101,6 +101,7 @@ class Run:
         self.markers = itertools.count(1)
         self.tasks: set[asyncio.Task] = set()
         self.closing = False
+        self.recoveries: set[asyncio.Task] = set()
         self.loop_lag: list[float] = []
 
     def marker(self) -> str:
@@ -153,6 +154,11 @@ class Run:
                 return tablet
         return None
 
+    def spawn_recovery(self, view):
+        task = asyncio.get_running_loop().create_task(view._recover())
+        self.recoveries.add(task)
+        task.add_done_callback(self.recoveries.discard)
+
     def _spawn(self, coro):
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
@@ -181,6 +187,8 @@ class Run:
 
     async def close(self):
         self.closing = True
+        for task in list(self.recoveries):
+            task.cancel()
         await asyncio.gather(*(c.sio.disconnect() for c in [*self.tablets, *self.screens]
                                if c.sio is not None and c.sio.connected),
                              return_exceptions=True)
@@ -219,12 +227,14 @@ class View:
         if not self.sleeping and not self.run.closing:
             # Dropped by the server (or a ping lost): reconnect as socket.io-client does.
             self.drops += 1
-            asyncio.get_running_loop().create_task(self._recover())
+            self.run.spawn_recovery(self)
 
     async def _recover(self):
-        delay = 0.5
+        delay = 1.0  # socket.io-client's defaults: 1 s, doubling up to 5 s, ±50 %
         for _ in range(30):
             await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            if self.run.closing:
+                return
             try:
                 await self.connect()
                 return
@@ -422,7 +432,7 @@ async def reconnect(tablet: Tablet):
     try:
         await tablet.connect()
     except Exception:
-        asyncio.get_running_loop().create_task(tablet._recover())
+        tablet.run.spawn_recovery(tablet)
         raise
     await asyncio.wait_for(tablet.greeted.wait(), HTTP_TIMEOUT)
     if tablet.refetching is not None:
