@@ -127,3 +127,12 @@ def test_pages_scripts_and_styles_are_sent_compressed(client, url):
     assert "Content-Encoding" not in plain.headers
     if url != "/":  # the page carries a fresh CSRF token each time
         assert body == plain.get_data()
+
+
+def test_each_deployment_on_one_redis_gets_its_own_channel(tmp_path):
+    from board import socketio
+
+    create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite",
+                "SOCKETIO_MESSAGE_QUEUE": "redis://127.0.0.1:6379/5",
+                "SOCKETIO_CHANNEL": "tablee-venue-2"})
+    assert socketio.server.manager.channel == "tablee-venue-2"
