@@ -75,6 +75,10 @@ def describe(run, actions, duration, sampler, kinds) -> dict:
         "kinds": per_kind,
         "server_peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
         "server_cpu_s": round(sampler.cpu_seconds(), 1),
+        # CPU per action does not depend on what else the machine runs, unlike latency:
+        # 1000 / it is the most one core could take.
+        "server_cpu_ms_per_action": round(sampler.cpu_seconds() * 1000 / max(len(actions), 1),
+                                          2),
         "stale_pushes": sum(v.stale for v in [*run.tablets, *run.screens]),
         "refetches": sum(v.refetches for v in [*run.tablets, *run.screens]),
         "sockets_dropped": sum(v.drops for v in [*run.tablets, *run.screens]),
@@ -149,7 +153,8 @@ def print_line(name, f, flush=True):
     print(f"  {name} @ {f['target_rate']}/s: {f['actions_per_s']}/s done, "
           f"visible everywhere p50 {fmt(v['p50'])} p95 {fmt(v['p95'])} p99 {fmt(v['p99'])} "
           f"max {fmt(v['max'])} ms, errors {f['errors']}, not visible {f['not_visible']}, "
-          f"RSS {f['server_peak_rss_mb']} MB, CPU {f['server_cpu_s']} s"
+          f"RSS {f['server_peak_rss_mb']} MB, CPU {f['server_cpu_s']} s "
+          f"({f['server_cpu_ms_per_action']} ms per action)"
           + (" (held)" if f["held"] else " (missed)"), flush=flush)
 
 
