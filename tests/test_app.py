@@ -129,9 +129,11 @@ def test_pages_scripts_and_styles_are_sent_compressed(client, url):
         assert body == plain.get_data()
 
 
-def test_each_deployment_on_one_redis_gets_its_own_channel(tmp_path):
+def test_each_deployment_on_one_redis_gets_its_own_channel(tmp_path, monkeypatch):
     from board import socketio
 
+    # init_app keeps the queue in the extension's options: give it a copy to drop after.
+    monkeypatch.setattr(socketio, "server_options", dict(socketio.server_options))
     create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite",
                 "SOCKETIO_MESSAGE_QUEUE": "redis://127.0.0.1:6379/5",
                 "SOCKETIO_CHANNEL": "tablee-venue-2"})
