@@ -22,6 +22,13 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@
 
+# axe-core for the accessibility checks, injected into pages by the browser tests.
+AXE := tests/browser/.axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-audit --no-fund --prefix tests/browser/.axe axe-core@4.14.1; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
 install: $(VENV)/.installed
 
 dev: $(VENV)/.dev-installed
@@ -38,8 +45,12 @@ demo: db
 run: translations demo
 	$(BIN)/python wsgi.py
 
-test: dev translations
+test: dev translations $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Pictures of the pages for the README, made from the demo event by a real browser.
+screenshots: dev translations
+	$(BIN)/python -m tests.browser.screenshots
 
 lint: dev
 	$(BIN)/ruff check board tests bench wsgi.py

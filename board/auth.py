@@ -7,7 +7,7 @@ a person may not do, they never decide it.
 from functools import wraps
 
 from flask import abort, g, redirect, request, session, url_for
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from . import db
 from .models import Event, Note, Organizer, Participant, Table

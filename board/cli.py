@@ -1,6 +1,8 @@
 """`flask` commands: organizers, the demo event, serving."""
 
+import os
 import secrets
+import socket
 
 import click
 from flask import current_app, url_for
@@ -48,7 +50,14 @@ def organizer_link(username):
 
 
 def _base_url():
-    return current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
+    """Where the printed links point: TABLEE_BASE_URL, else where `python wsgi.py` listens."""
+    if current_app.config.get("BASE_URL"):
+        return current_app.config["BASE_URL"]
+    host = os.environ.get("TABLEE_HOST", "127.0.0.1")
+    if host in ("0.0.0.0", "::"):
+        # Listening on every interface: print the address the tablets in the room can reach.
+        host = socket.gethostbyname(socket.gethostname())
+    return f"http://{host}:{os.environ.get('TABLEE_PORT', '5000')}"
 
 
 @click.command("demo", help="Load the demo event (once) and print the links to open.")

@@ -146,6 +146,8 @@ class Connection(db.Model):
         ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"), index=True)
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The card field this tablet has focus in (presence); gone with the socket.
+    editing_field: Mapped[str | None] = mapped_column(String(30))
 
 
 class Note(db.Model):
@@ -206,3 +208,49 @@ class Proposal(db.Model):
     table: Mapped[Table] = relationship()
     priority_axis: Mapped[PriorityAxis | None] = relationship()
     notes: Mapped[list[Note]] = relationship(secondary=proposal_note, order_by="Note.id")
+
+
+class ProposalRevision(db.Model):
+    """One saved value of one field of a card: who wrote it and when.
+
+    A field's version is the number of its latest revision. A write names the version it
+    was typed over; the unique (card, field, version) makes two writes over the same
+    version collide in the database, so the second one is told, never applied silently.
+    A person's burst of typing in one field is kept as one revision (see services).
+    """
+
+    __table_args__ = (UniqueConstraint("proposal_id", "field", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No index of its own: the unique (proposal_id, field, version) one serves lookups.
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(30))
+    version: Mapped[int]
+    value: Mapped[object | None] = mapped_column(db.JSON)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(40), default="")
+    restored_from: Mapped[int | None]  # the version a captain brought back
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The card's fields, in the order the card shows them; the status is not one of them.
+CARD_FIELDS = ("title", "priority_axis_id", "need", "objective", "neighbourhood", "city",
+               "department", "budget_amount", "budget_purpose", "partners", "skills", "summary",
+               "notes")
+# What a card needs before its captain may declare it ready.
+REQUIRED_CARD_FIELDS = ("title", "priority_axis_id", "need", "objective", "city",
+                        "budget_amount", "budget_purpose", "partners", "skills", "summary")
+EDITABLE_STATUSES = ("draft", "ready")
+
+
+def card_value(proposal: Proposal, field: str):
+    """A field's value as saved in revisions: the notes as a sorted list of ids."""
+    if field == "notes":
+        return sorted(note.id for note in proposal.notes)
+    return getattr(proposal, field)
+
+
+def empty_card_fields(proposal: Proposal, fields=CARD_FIELDS) -> list[str]:
+    return [f for f in fields if card_value(proposal, f) in (None, "", [])]

@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from . import db, realtime, services
 from .auth import can_edit_note, current_participant, participant_required
 from .models import Note
+from .proposals import notes_field
 from .schemas import note_schema, note_update_schema
 from .web import wants_fragment
 
@@ -43,7 +44,8 @@ def create():
         return _form(form, error.messages, 422)
     if created:
         realtime.table_changed(me.table, render_template("notes/_note.html", note=note,
-                                                         oob="beforeend:#notes"))
+                                                         oob="beforeend:#notes")
+                               + notes_field(me.table))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return _form({"theme_id": form.get("theme_id")}, status=201)
@@ -80,7 +82,8 @@ def update(note_id):
     except ValidationError as error:
         return render_template("notes/_edit.html", note=note, values=form, errors=error.messages,
                                themes=note.table.event.themes), 422
-    realtime.table_changed(note.table, render_template("notes/_note.html", note=note, oob="true"))
+    realtime.table_changed(note.table, render_template("notes/_note.html", note=note, oob="true")
+                           + notes_field(note.table))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return render_template("notes/_note.html", note=note)
@@ -92,7 +95,8 @@ def delete(note_id):
     """Remove a note from the board (kept in the database)."""
     note = _editable_note(note_id)
     services.delete_note(note)
-    realtime.table_changed(note.table, render_template("notes/_gone.html", note=note))
+    realtime.table_changed(note.table, render_template("notes/_gone.html", note=note)
+                           + notes_field(note.table))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return ""

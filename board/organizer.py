@@ -1,8 +1,16 @@
 """The organizer's console: sign in, set an event up, hand out codes and QR codes."""
 
 import segno
-from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
@@ -10,7 +18,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from . import db, limiter, services
-from .auth import current_organizer, organizer_required, sign_in_organizer
+from .auth import organizer_required, sign_in_organizer
 from .models import Event, Organizer, Table
 from .schemas import event_schema, login_schema
 

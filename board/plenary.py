@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
 from . import db
-from .models import Connection, Event, Note, Participant
+from .models import Connection, Event, Note, Participant, Proposal
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
 
@@ -39,10 +39,10 @@ def region(token):
 def table_card(table) -> dict:
     """What the plenary shows of one table: who is here, notes per theme, the latest notes.
 
-    Built on every push to the table, so in two queries: who is connected, and the live
-    notes' themes and texts (a table has tens of notes, not thousands).
+    Built on every push to the table, so in three queries: who is connected, the live
+    notes' themes and texts (a table has tens of notes, not thousands), the proposal card.
     """
-    # Plain column queries on the tables: no ORM entities to build for a card.
+    # Who is here and the notes as plain column queries: no ORM entities built for them.
     people, connections, notes = Participant.__table__, Connection.__table__, Note.__table__
     present = db.session.scalars(
         select(people.c.name).join(connections, connections.c.participant_id == people.c.id)
@@ -51,5 +51,6 @@ def table_card(table) -> dict:
         select(notes.c.theme_id, notes.c.text).where(notes.c.table_id == table.id,
                                                      notes.c.deleted_at.is_(None))
         .order_by(notes.c.id.desc())).all()
+    proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
     return {"table": table, "present": present, "counts": Counter(n.theme_id for n in notes),
-            "latest": notes[:LATEST], "total": len(notes)}
+            "latest": notes[:LATEST], "total": len(notes), "proposal": proposal}

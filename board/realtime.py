@@ -17,7 +17,7 @@ from marshmallow import ValidationError
 from . import db, services, socketio
 from .auth import can_watch_event, current_participant
 from .models import Event, Table
-from .schemas import socket_auth_schema
+from .schemas import presence_schema, socket_auth_schema
 
 
 def init_app(app):
@@ -25,6 +25,7 @@ def init_app(app):
     # Socket.IO server (tests make many), and each must get the handlers.
     socketio.on_event("connect", connect)
     socketio.on_event("disconnect", disconnect)
+    socketio.on_event("presence", presence)
     app.after_request(_tell_the_writer)
 
 
@@ -36,7 +37,7 @@ def event_room(event_id: int) -> str:
     return f"event-{event_id}"
 
 
-def _room_locale():
+def room_locale():
     # Pushes are rendered once for a whole room, so in the event's language, not the writer's.
     return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
@@ -105,12 +106,42 @@ def disconnect(reason=None):
         table = db.session.get(Table, connection.table_id)
         if table is not None:
             _card_changed(table)
+            if connection.editing_field:
+                _presence_changed(table)
+
+
+def presence(data):
+    """A tablet says which card field it has focus in (``{"field": null}`` when none).
+
+    Sent by the tablets of a table on focus, blur and every (re)connection; the table's
+    tablets receive who is writing where. A socket that is not a tablet's, or a field that
+    the card does not have, is ignored.
+    """
+    try:
+        wanted = presence_schema.load(data if isinstance(data, dict) else {})
+    except ValidationError:
+        return
+    me = current_participant()
+    if me is not None and services.set_editing(request.sid, me, wanted["field"]):
+        _presence_changed(me.table)
+
+
+def _presence_changed(table: Table) -> None:
+    """Push every field's 'who is writing here' to the table; not numbered, not replayed:
+    a refetched board renders presence from the database."""
+    from .models import CARD_FIELDS
+
+    editing = services.editing_at(table.id)
+    with room_locale():
+        html = "".join(render_template("proposals/_presence.html", name=field, oob=True,
+                                       editing=editing) for field in CARD_FIELDS)
+    socketio.emit("push", {"html": html}, to=table_room(table.id))
 
 
 def _card_changed(table: Table) -> None:
     """Re-render the table's card once for the event's room (plenary screens, consoles)."""
     from .plenary import table_card
 
-    with _room_locale():
+    with room_locale():
         card = render_template("plenary/_table.html", oob=True, card=table_card(table))
     socketio.emit("push", {"html": card}, to=event_room(table.event_id))

@@ -4,7 +4,15 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from .models import CODE_ALPHABET
 
@@ -108,7 +116,7 @@ class JoinSchema(BaseSchema):
             data["code"] = re.sub(r"[\s-]", "", data["code"]).upper()
         return data
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_code_shape(self, data, **kwargs):
         code = data.get("code", "")
         if not code:
@@ -186,3 +194,108 @@ note_update_schema = NoteUpdateSchema()
 event_schema = EventSchema()
 login_schema = LoginSchema()
 socket_auth_schema = SocketAuthSchema()
+
+
+# The proposal card (fiche projet): one schema per kind of field, each loading
+# {"value", "version", "over"} from a form that saves as people type.
+
+BUDGET_MAX = 100_000_000
+LIST_ITEMS_MAX = 20
+LIST_ITEM_MAX = 120
+
+
+class _Euros(fields.Field):
+    """A whole amount in euros as people write it: « 12 500 », « 12500 € », « 12.500 »."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is None or isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValidationError(_l("Saisissez un montant en euros, par exemple 15 000."))
+        text = re.sub(r"[\s\u00a0\u202f€]", "", str(value))
+        if not text:
+            return None
+        if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+            text = text.replace(".", "")
+        if re.fullmatch(r"[-\u2212]\d+([.,]\d*)?", text):
+            raise ValidationError(_l("Le budget ne peut pas être négatif."))
+        if re.fullmatch(r"\d+[.,]\d*", text):
+            raise ValidationError(_l("Arrondissez à l'euro près, par exemple 15 000."))
+        if not re.fullmatch(r"\d{1,12}", text):
+            raise ValidationError(_l("Saisissez un montant en euros, par exemple 15 000."))
+        amount = int(text)
+        if amount > BUDGET_MAX:
+            raise ValidationError(_l("Au plus 100 000 000 €."))
+        return amount
+
+
+class _Lines(fields.Field):
+    """A list typed one item per line (partners, skills)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError(_l("Ce texte n'est pas valide."))
+        items = [clean_text(line) for line in value.splitlines()]
+        items = [item for item in items if item]
+        if len(items) > LIST_ITEMS_MAX:
+            raise ValidationError(_l("Au plus %(max)s lignes.", max=LIST_ITEMS_MAX))
+        for item in items:
+            if len(item) > LIST_ITEM_MAX:
+                raise ValidationError(_l(
+                    "« %(item)s… » : %(count)s caractères, au plus %(max)s par ligne.",
+                    item=item[:20], count=len(item), max=LIST_ITEM_MAX))
+        return items
+
+
+class _OptionalId(fields.Integer):
+    """A choice in a list where « aucun » (an empty value) is allowed."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value in ("", None):
+            return None
+        ident = super()._deserialize(value, attr, data, **kwargs)
+        if ident < 1:
+            raise ValidationError(_l("Choix inconnu."))
+        return ident
+
+
+def _version(**kwargs):
+    return fields.Integer(strict=False, validate=validate.Range(min=0), error_messages={
+        "required": _l("Requête invalide."), "invalid": _l("Requête invalide.")}, **kwargs)
+
+
+class _CardFieldSchema(BaseSchema):
+    version = _version(required=True)
+    # The version the writer saw in a conflict and chose to write over.
+    over = _version(load_default=None)
+
+
+def _card_schema(value_field):
+    return _CardFieldSchema.from_dict({"value": value_field})()
+
+
+_choice = {"invalid": _l("Choix inconnu."), "null": _l("Choix inconnu.")}
+card_field_schemas = {
+    "title": _card_schema(Text(200, required=False, load_default="")),
+    "priority_axis_id": _card_schema(_OptionalId(
+        strict=False, load_default=None, allow_none=True, error_messages=_choice)),
+    "need": _card_schema(Text(2000, required=False, multiline=True, load_default="")),
+    "objective": _card_schema(Text(2000, required=False, multiline=True, load_default="")),
+    "neighbourhood": _card_schema(Text(200, required=False, load_default="")),
+    "city": _card_schema(Text(200, required=False, load_default="")),
+    "department": _card_schema(Text(100, required=False, load_default="")),
+    "budget_amount": _card_schema(_Euros(load_default=None, allow_none=True)),
+    "budget_purpose": _card_schema(Text(1000, required=False, multiline=True, load_default="")),
+    "partners": _card_schema(_Lines(load_default=list)),
+    "skills": _card_schema(_Lines(load_default=list)),
+    "summary": _card_schema(Text(1200, required=False, multiline=True, load_default="")),
+    "notes": _card_schema(fields.List(fields.Integer(
+        strict=False, validate=validate.Range(min=1), error_messages=_choice),
+        load_default=list, validate=validate.Length(max=200))),
+}
+
+
+class PresenceSchema(BaseSchema):
+    """A tablet says which card field it has focus in (null: none)."""
+
+    field = fields.String(load_default=None, allow_none=True,
+                          validate=validate.OneOf(list(card_field_schemas)))
+presence_schema = PresenceSchema()

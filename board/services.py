@@ -5,14 +5,34 @@ Relational checks that a schema cannot make (a theme of another event, a stale c
 raise marshmallow's ValidationError keyed by field, like a schema would.
 """
 
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import db
-from .models import (CAPTAIN_CODE_LENGTH, JOIN_CODE_LENGTH, Connection, Event, Note, Participant,
-                     Table, Theme, new_code, utcnow)
+from .models import (
+    CAPTAIN_CODE_LENGTH,
+    DECISIONS,
+    EDITABLE_STATUSES,
+    JOIN_CODE_LENGTH,
+    REQUIRED_CARD_FIELDS,
+    Connection,
+    Event,
+    Note,
+    Participant,
+    PriorityAxis,
+    Proposal,
+    ProposalRevision,
+    Table,
+    Theme,
+    card_value,
+    empty_card_fields,
+    new_code,
+    utcnow,
+)
 
 
 def create_event(data: dict) -> Event:
@@ -116,3 +136,217 @@ def forget_connections() -> None:
     """At server start no socket is open yet: clear what a stopped process left behind."""
     db.session.execute(delete(Connection))
     db.session.commit()
+
+
+# The proposal card ------------------------------------------------------------------
+
+# One person's burst of typing in one field is one revision of the history, not one per
+# debounced save: a later save by the same person within this pause extends it.
+BURST_PAUSE = timedelta(seconds=60)
+BURST_MAX = timedelta(minutes=5)
+
+# draft → ready → pitched → prototype | to_study | not_retained; the organizer may revise
+# a decision, a captain may reopen a ready card.
+STATUS_FLOW = {
+    "draft": {"ready"},
+    "ready": {"draft", "pitched"},
+    "pitched": {"ready", *DECISIONS},
+    **{decision: set(DECISIONS) - {decision} for decision in DECISIONS},
+}
+
+
+class StaleWrite(Exception):
+    """A write typed over a version of the field that someone else has replaced since."""
+
+    def __init__(self, field: str, mine, theirs: ProposalRevision | None):
+        super().__init__(field)
+        self.field, self.mine, self.theirs = field, mine, theirs
+
+
+def proposal_for(table: Table) -> Proposal:
+    """The table's card, created blank the first time anyone looks at it."""
+    proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
+    if proposal is not None:
+        return proposal
+    proposal = Proposal(table=table)
+    db.session.add(proposal)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two tablets opened the card at the same instant: keep the other one's.
+        db.session.rollback()
+        proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
+    return proposal
+
+
+def latest_revision(proposal: Proposal, field: str) -> ProposalRevision | None:
+    return db.session.scalar(
+        select(ProposalRevision).where(ProposalRevision.proposal_id == proposal.id,
+                                       ProposalRevision.field == field)
+        .order_by(ProposalRevision.version.desc()).limit(1))
+
+
+def field_versions(proposal: Proposal) -> dict[str, int]:
+    return dict(db.session.execute(
+        select(ProposalRevision.field, func.max(ProposalRevision.version))
+        .where(ProposalRevision.proposal_id == proposal.id)
+        .group_by(ProposalRevision.field)).all())
+
+
+def _checked_value(proposal: Proposal, field: str, value):
+    """Relational checks: the axis of this event, notes of this table."""
+    if field == "priority_axis_id" and value is not None:
+        axis = db.session.get(PriorityAxis, value)
+        if axis is None or axis.event_id != proposal.table.event_id:
+            raise ValidationError({"value": [_l("Choisissez un des axes prioritaires de "
+                                                "l'événement.")]})
+    if field == "notes":
+        value = sorted(set(value))
+        found = db.session.scalars(select(Note.id).where(
+            Note.id.in_(value), Note.table_id == proposal.table_id,
+            Note.deleted_at.is_(None))).all()
+        if len(found) != len(value):
+            raise ValidationError({"value": [_l("Choisissez parmi les constats de votre "
+                                                "table.")]})
+    return value
+
+
+def _apply(proposal: Proposal, field: str, value) -> None:
+    if field == "notes":
+        proposal.notes = list(db.session.scalars(select(Note).where(Note.id.in_(value))))
+    else:
+        setattr(proposal, field, value)
+
+
+def _record(proposal, field, version, value, participant, restored_from=None):
+    db.session.add(ProposalRevision(
+        proposal_id=proposal.id, field=field, version=version, value=value,
+        participant_id=participant.id if participant else None,
+        author_name=participant.name if participant else "", restored_from=restored_from))
+
+
+def _lock(proposal: Proposal) -> None:
+    """Writes to one card take its row first, then the table's: one order, no deadlock, and
+    each reads the latest revision once the previous writer has committed. (SQLite has a
+    single writer anyway.)"""
+    db.session.refresh(proposal, with_for_update=True)
+
+
+def update_field(proposal: Proposal, field: str, data: dict, participant: Participant, *,
+                 restored_from: int | None = None) -> tuple[int, bool]:
+    """Save one field typed over `data["version"]` (or `data["over"]`, chosen in a conflict).
+
+    Returns the field's version now, and whether anything changed. Raises StaleWrite
+    when the field moved on since that version, and ValidationError for a card no longer
+    editable or a value from elsewhere.
+    """
+    _lock(proposal)
+    if proposal.status not in EDITABLE_STATUSES:
+        raise ValidationError({"value": [_l("La fiche a été présentée : elle ne se modifie "
+                                            "plus.")]})
+    value = _checked_value(proposal, field, data["value"])
+    last = latest_revision(proposal, field)
+    current = last.version if last else 0
+    if card_value(proposal, field) == value:
+        return current, False  # nothing new (a repeated save, or both wrote the same thing)
+    base = data["over"] if data.get("over") is not None else data["version"]
+    if base > current:
+        raise ValidationError({"version": [_l("Requête invalide.")]})
+    if base != current:
+        raise StaleWrite(field, value, last)
+    now = utcnow()
+    if (last is not None and restored_from is None and last.restored_from is None
+            and participant is not None and last.participant_id == participant.id
+            and now - last.updated_at < BURST_PAUSE and now - last.created_at < BURST_MAX):
+        # Still the same burst of typing: move its revision forward, unless another
+        # write got there first (then the WHERE on the version matches nothing).
+        moved = db.session.execute(
+            update(ProposalRevision)
+            .where(ProposalRevision.id == last.id, ProposalRevision.version == current)
+            .values(version=current + 1, value=value, updated_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        if not moved:
+            db.session.rollback()
+            raise StaleWrite(field, value, latest_revision(proposal, field))
+    else:
+        _record(proposal, field, current + 1, value, participant, restored_from)
+    _apply(proposal, field, value)
+    if proposal.status == "ready" and field in REQUIRED_CARD_FIELDS and value in (None, "", []):
+        _set_status(proposal, "draft", participant)
+    proposal.updated_at = now
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another write took this version between our read and our insert.
+        db.session.rollback()
+        raise StaleWrite(field, value, latest_revision(proposal, field)) from None
+    proposal.table.bump_seq()
+    db.session.commit()
+    return current + 1, True
+
+
+def restore_revision(proposal: Proposal, revision: ProposalRevision,
+                     captain: Participant) -> tuple[int, bool]:
+    """Bring back an earlier value of a field, as a new revision by the captain."""
+    current = latest_revision(proposal, revision.field)
+    value = revision.value
+    if revision.field == "notes":
+        # Notes deleted since then cannot come back on the card.
+        value = list(db.session.scalars(select(Note.id).where(
+            Note.id.in_(value or []), Note.deleted_at.is_(None))))
+    return update_field(proposal, revision.field,
+                        {"value": value, "version": current.version if current else 0},
+                        captain, restored_from=revision.version)
+
+
+def _set_status(proposal: Proposal, status: str, participant: Participant | None) -> None:
+    last = latest_revision(proposal, "status")
+    _record(proposal, "status", (last.version if last else 0) + 1, status, participant)
+    proposal.status = status
+
+
+def change_status(proposal: Proposal, status: str, participant: Participant | None = None,
+                  labels: dict | None = None) -> Proposal:
+    """Move the card along its status flow; `ready` needs every required field filled.
+
+    `labels` names the fields for the message listing what is missing.
+    """
+    _lock(proposal)
+    if status not in STATUS_FLOW.get(proposal.status, set()):
+        raise ValidationError({"status": [_l("Ce changement d'état n'est pas possible.")]})
+    if status == "ready":
+        missing = empty_card_fields(proposal, REQUIRED_CARD_FIELDS)
+        if missing:
+            names = ", ".join(str((labels or {}).get(f, f)) for f in missing)
+            raise ValidationError({"status": [_l("Il manque encore : %(fields)s.",
+                                                 fields=names)]})
+    _set_status(proposal, status, participant)
+    proposal.table.bump_seq()
+    db.session.commit()
+    return proposal
+
+
+def set_editing(sid: str, participant: Participant, field: str | None) -> bool:
+    """Presence: which card field this tablet's socket has focus in. True if it changed."""
+    connection = db.session.get(Connection, sid)
+    if connection is None or connection.participant_id != participant.id:
+        return False
+    if connection.editing_field == field:
+        return False
+    connection.editing_field = field
+    db.session.commit()
+    return True
+
+
+def editing_at(table_id: int) -> dict[str, list[Participant]]:
+    """Who has focus in which card field at a table right now."""
+    rows = db.session.execute(
+        select(Connection.editing_field, Participant)
+        .join(Participant, Participant.id == Connection.participant_id)
+        .where(Connection.table_id == table_id, Connection.editing_field.is_not(None))
+        .order_by(Participant.name)).all()
+    editing: dict[str, list[Participant]] = {}
+    for field, participant in rows:
+        if participant not in editing.setdefault(field, []):
+            editing[field].append(participant)
+    return editing

@@ -62,7 +62,9 @@ def region():
 def board_context(table):
     notes = db.session.scalars(live_notes(table.id).options(
         db.joinedload(Note.author), db.joinedload(Note.theme))).all()
-    return {"notes": notes, "themes": table.event.themes}
+    from .proposals import card_context
+
+    return {"notes": notes, "themes": table.event.themes, **card_context(table)}
 
 
 @bp.post("/quitter")

@@ -53,7 +53,7 @@
         htmx.swap("#board", html, {swapStyle: "outerHTML"});
         editing.forEach(function (form) {
           var fresh = document.getElementById(form.id);
-          if (fresh) fresh.replaceWith(form);
+          if (fresh) { fresh.replaceWith(form); form.setAttribute("data-missed", ""); }
         });
         if (active && document.contains(active)) active.focus();
         lastSeq = seqOnPage("seq");
@@ -89,9 +89,13 @@
     htmx.swap(body, msg.html, {swapStyle: "none"});
   });
 
-  // A push never replaces what someone is typing in: an open edit form stays put.
+  // A push never replaces what someone is typing in: an open edit form stays put, marked
+  // as having missed a push so that its page script can catch it up once let go.
   body.addEventListener("htmx:oobBeforeSwap", function (event) {
-    if (event.detail.target.hasAttribute("data-editing")) event.detail.shouldSwap = false;
+    if (event.detail.target.hasAttribute("data-editing")) {
+      event.detail.shouldSwap = false;
+      event.detail.target.setAttribute("data-missed", "");
+    }
   });
 
   window.tablee = {socket: socket, refetch: refetch,

@@ -159,3 +159,20 @@ def join(open_page, live, table, name, captain=False):
 
 def wait_online(page):
     page.locator('#connection[data-state="online"]').wait_for(timeout=10_000)
+
+
+AXE = ROOT / "tests" / "browser" / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page):
+    """Run axe-core (WCAG 2.1 A and AA rules) on the page as it is; keep the serious ones."""
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE.relative_to(ROOT)} (make test installs it with npm)")
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: "tag",
+            values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+    }""")
+    return [v for v in result if v["impact"] in ("serious", "critical")]

@@ -1,0 +1,103 @@
+"""axe-core on every page and state, at the sizes people use them; keyboard paths."""
+
+import pytest
+from playwright.sync_api import expect
+
+from board import db
+from board.models import Organizer
+
+from .conftest import PROJECTOR, join, serious_violations, wait_online
+
+
+@pytest.fixture
+def organizer_page(open_page, live, live_app):
+    with live_app[0].app_context():
+        organizer = db.session.scalar(db.select(Organizer).where(Organizer.username == "a11y"))
+        if organizer is None:
+            organizer = Organizer(username="a11y")
+            organizer.set_password("mot de passe a11y")
+            db.session.add(organizer)
+            db.session.commit()
+    page = open_page(f"{live.url}/organisation/connexion", viewport={"width": 1280, "height": 800})
+    page.get_by_label("Identifiant").fill("a11y")
+    page.get_by_label("Mot de passe").fill("mot de passe a11y")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live.url}/organisation/")
+    return page
+
+
+def test_join_page_empty_and_with_errors(open_page, live, live_event):
+    page = open_page(f"{live.url}/")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Rejoindre la table").click()
+    expect(page.locator("#code-error")).to_be_visible()
+    assert serious_violations(page) == []
+
+
+def test_table_board_empty_with_notes_and_editing(open_page, live, live_event):
+    table = live_event.tables[0]
+    page = join(open_page, live, table, "Awa")
+    assert serious_violations(page) == []
+    page.get_by_label("Votre constat").fill("Le bus ne passe plus après 20 h")
+    page.get_by_role("button", name="Publier").click()
+    expect(page.locator("#notes .note")).to_have_count(1)
+    page.get_by_role("button", name="Publier").click()  # empty: an error beside the field
+    expect(page.locator("#note-text-error")).to_be_visible()
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Modifier").click()
+    expect(page.locator("[data-editing]")).to_have_count(1)
+    assert serious_violations(page) == []
+
+
+def test_captain_board(open_page, live, live_event):
+    page = join(open_page, live, live_event.tables[1], "Cap", captain=True)
+    assert serious_violations(page) == []
+
+
+def test_plenary_at_projector_size(open_page, live, live_event):
+    join(open_page, live, live_event.tables[0], "Awa")
+    page = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
+    wait_online(page)
+    assert serious_violations(page) == []
+
+
+def test_organizer_pages(organizer_page, live, live_event):
+    page = organizer_page
+    assert serious_violations(page) == []
+    for path in (f"/organisation/evenements/{live_event.id}", "/organisation/evenements/nouveau",
+                 f"/organisation/evenements/{live_event.id}/qr"):
+        page.goto(live.url + path)
+        assert serious_violations(page) == [], path
+    page.goto(f"{live.url}/organisation/evenements/nouveau")
+    page.get_by_role("button", name="Créer l'événement").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    assert serious_violations(page) == []
+
+
+def test_a_note_can_be_posted_edited_and_deleted_with_the_keyboard_alone(open_page, live, live_event):
+    page = join(open_page, live, live_event.tables[2], "Awa")
+    page.get_by_label("Votre constat").focus()
+    page.keyboard.type("Trop peu de places en crèche")
+    page.keyboard.press("Tab")  # to the first theme; arrows choose, as in any radio group
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_label("Emploi")).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Publier")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#notes .note")).to_have_count(1)
+    expect(page.locator("#notes .note")).to_contain_text("Emploi")
+    page.get_by_role("button", name="Modifier").focus()
+    page.keyboard.press("Enter")
+    textarea = page.locator("[data-editing] textarea")
+    expect(textarea).to_be_focused()
+    textarea.press("Control+End")
+    page.keyboard.type(" le matin")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Enregistrer")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#notes .note-text")).to_have_text("Trop peu de places en crèche le matin")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Supprimer").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#notes .note")).to_have_count(0)

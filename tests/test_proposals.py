@@ -1,0 +1,495 @@
+import html
+import re
+
+import pytest
+from marshmallow import ValidationError
+
+from board import db, services, socketio
+from board.models import PriorityAxis, Proposal, ProposalRevision
+
+from .conftest import pushes
+
+FIELDS_AT_ONCE = ("title", "need", "objective", "budget_purpose", "summary")
+
+
+def field_url(table, field):
+    return f"/tables/{table.id}/fiche/{field}"
+
+
+def version_in(response, field):
+    return int(re.search(rf'id="version-{field}" name="version" value="(\d+)"',
+                         response.get_data(as_text=True)).group(1))
+
+
+def value_in(fragment, field):
+    """What a pushed field shows in its input or textarea."""
+    form = re.search(rf'<form id="field-{field}".*?</form>', fragment, re.S).group(0)
+    found = (re.search(rf'<textarea id="card-{field}"[^>]*>(.*?)</textarea>', form, re.S)
+             or re.search(rf'<input id="card-{field}" name="value" value="([^"]*)"', form))
+    return html.unescape(found.group(1))
+
+
+def spaces(text):
+    return re.sub(r"[\u00a0\u202f]", " ", text)
+
+
+def card(table):
+    db.session.expire_all()
+    return db.session.scalars(db.select(Proposal).where(Proposal.table_id == table.id)).one()
+
+
+def plenary_socket(app, event):
+    return socketio.test_client(app, auth={"room": f"event-{event.id}",
+                                           "token": event.plenary_token})
+
+
+@pytest.fixture
+def axis(event):
+    axis = PriorityAxis(event_id=event.id, theme_id=event.themes[0].id,
+                        title="Mobilité des jeunes")
+    db.session.add(axis)
+    db.session.commit()
+    return axis
+
+
+def test_five_tablets_typing_five_fields_at_once_lose_no_character(app, event, tablet):
+    table, elsewhere = event.tables[0], event.tables[1]
+    names = ("Awa", "Bob", "Chloé", "Dan", "Émile")
+    tablets = [tablet(table, name) for name in names]
+    sockets = [t.socket() for t in tablets]
+    wall, other = plenary_socket(app, event), tablet(elsewhere, "Zoé").socket()
+    texts = {field: f"{name} écrit « {field} » lettre à lettre, même les accents"
+             for field, name in zip(FIELDS_AT_ONCE, names, strict=True)}
+    for s in (*sockets, wall, other):
+        s.get_received()
+
+    # Every tablet types its own field one character at a time, all interleaved: each save
+    # is based on the version that tablet's previous save returned.
+    versions = dict.fromkeys(FIELDS_AT_ONCE, 0)
+    for length in range(1, max(map(len, texts.values())) + 1):
+        for who, field in zip(tablets, FIELDS_AT_ONCE, strict=True):
+            if length <= len(texts[field]):
+                response = who.post(field_url(table, field),
+                                    {"value": texts[field][:length], "version": versions[field]})
+                assert response.status_code == 200, response.get_data(as_text=True)
+                versions[field] = version_in(response, field)
+
+    proposal = card(table)
+    for field, text in texts.items():
+        assert getattr(proposal, field) == text
+    # A character that changes nothing once trimmed (a trailing space) is not pushed.
+    changes = sum(sum(t[:n].strip() != t[:n - 1].strip() for n in range(1, len(t) + 1))
+                  for t in texts.values())
+    for s in sockets:
+        received = pushes(s)
+        # Numbered without a gap: a tablet applying them in order ends where the database is.
+        assert [p["seq"] for p in received] == list(range(1, len(received) + 1))
+        assert len(received) == changes
+        for push in received:
+            # Only the whole field swaps: its version or presence never on their own, or a
+            # tablet typing in it would silently take the new version.
+            form = re.search(r'<form id="field-.*?</form>', push["html"], re.S).group(0)
+            assert form.count("hx-swap-oob") == 1
+        for field, text in texts.items():
+            last = [p["html"] for p in received if f'id="field-{field}"' in p["html"]][-1]
+            assert value_in(last, field) == text
+    last_wall = pushes(wall)[-1]["html"]
+    assert html.unescape(last_wall).count("lettre à lettre") >= 2  # need and objective shown
+    assert other.get_received() == []
+
+
+def test_a_stale_write_is_shown_both_versions_and_nothing_is_lost(app, event, tablet):
+    table = event.tables[0]
+    awa, bob = tablet(table, "Awa"), tablet(table, "Bob")
+    bob_socket = bob.socket()
+    assert awa.post(field_url(table, "need"), {"value": "Des bus le soir",
+                                               "version": 0}).status_code == 200
+    bob_socket.get_received()
+
+    conflict = bob.post(field_url(table, "need"), {"value": "Un local pour les jeunes",
+                                                   "version": 0})
+
+    assert conflict.status_code == 409
+    page = conflict.get_data(as_text=True)
+    assert 'id="feedback-need"' in page and "data-conflict" in page
+    assert "Awa a modifié ce champ" in page
+    assert "Des bus le soir" in page and "Un local pour les jeunes" in page
+    assert card(table).need == "Des bus le soir"
+    assert pushes(bob_socket) == []  # nothing was applied, so nothing was pushed
+
+    # Bob chooses his version, knowing Awa's (version 1): saved, and Awa's stays in history.
+    kept = bob.post(field_url(table, "need"), {"value": "Un local pour les jeunes",
+                                               "version": 0, "over": 1})
+    assert kept.status_code == 200
+    assert card(table).need == "Un local pour les jeunes"
+    history = bob.get(field_url(table, "need") + "/historique", htmx=True).get_data(as_text=True)
+    assert history.index("Un local pour les jeunes") < history.index("Des bus le soir")
+
+    # Writing over a version nobody has is not a conflict but a forged request.
+    assert bob.post(field_url(table, "need"), {"value": "x", "version": 9}).status_code == 422
+
+
+def test_two_identical_writes_from_one_version_are_not_a_conflict(event, tablet):
+    table = event.tables[0]
+    awa, bob = tablet(table, "Awa"), tablet(table, "Bob")
+    assert awa.post(field_url(table, "city"), {"value": "Lyon", "version": 0}).status_code == 200
+    same = bob.post(field_url(table, "city"), {"value": "Lyon", "version": 0})
+    assert same.status_code == 200 and version_in(same, "city") == 1
+
+
+LONG = "é" * 2001
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("budget_amount", "-1500", "Le budget ne peut pas être négatif."),
+    ("budget_amount", "−20", "Le budget ne peut pas être négatif."),
+    ("budget_amount", "beaucoup", "Saisissez un montant en euros, par exemple 15 000."),
+    ("budget_amount", "12,50", "Arrondissez à l'euro près"),
+    ("budget_amount", "999999999999", "Au plus 100"),
+    ("title", "T" * 201, "201 caractères : c'est 1 de trop (au plus 200)."),
+    ("need", LONG, "2001 caractères : c'est 1 de trop (au plus 2000)."),
+    ("summary", "r" * 1300, "1300 caractères"),
+    ("department", "d" * 101, "au plus 100"),
+    ("partners", "Mairie\n" + "p" * 121, "121 caractères, au plus 120 par ligne"),
+    ("skills", "\n".join(f"compétence {n}" for n in range(21)), "Au plus 20 lignes."),
+])
+def test_bad_input_is_refused_beside_the_field_and_the_text_kept(event, tablet, field, value,
+                                                                 message):
+    table = event.tables[0]
+    awa = tablet(table, "Awa", captain=True)
+
+    response = awa.post(field_url(table, field), {"value": value, "version": 0})
+    assert response.status_code == 422
+    fragment = html.unescape(response.get_data(as_text=True))
+    assert f'id="feedback-{field}"' in fragment and f'id="card-{field}-error"' in fragment
+    assert message in fragment
+    assert getattr(card(table), field) in ("", None, [])
+
+    # Without JavaScript: the whole page, the message beside the field, the text as typed.
+    page = awa.post(field_url(table, field), {"value": value, "version": 0}, htmx=False)
+    assert page.status_code == 422
+    body = html.unescape(page.get_data(as_text=True))
+    assert message in body
+    assert value_in(body, field) == value
+    control = re.search(rf'id="card-{field}"[^>]*>', body).group(0)
+    assert 'aria-invalid="true"' in control and f'aria-describedby="card-{field}-error"' in control
+
+
+def test_a_forged_table_is_refused_beside_the_field(event, tablet):
+    mine, theirs = event.tables[0], event.tables[1]
+    awa = tablet(mine, "Awa", captain=True)
+    zoe = tablet(theirs, "Zoé")
+    zoe.post(field_url(theirs, "need"), {"value": "Leur besoin", "version": 0})
+
+    response = awa.post(field_url(theirs, "need"), {"value": "Piraté", "version": 1})
+    assert response.status_code == 403
+    assert "Vous n'êtes pas à cette table" in html.unescape(response.get_data(as_text=True))
+    assert 'id="feedback-need"' in response.get_data(as_text=True)
+    assert card(theirs).need == "Leur besoin"
+    assert awa.get(field_url(theirs, "need") + "/historique").status_code == 404
+    assert awa.post(f"/tables/{theirs.id}/fiche/etat", {"status": "ready"}).status_code == 403
+
+
+def test_the_captain_chooses_an_axis_of_the_event_only(app, event, tablet, axis):
+    table = event.tables[0]
+    other_event = services.create_event({
+        "name": "Autre", "date": None, "place": "", "table_count": 1,
+        "themes": [{"name": "Santé", "colour": "#aa0000"}]})
+    foreign = PriorityAxis(event_id=other_event.id, theme_id=other_event.themes[0].id,
+                           title="Ailleurs")
+    db.session.add(foreign)
+    db.session.commit()
+    captain, awa = tablet(table, "Cap", captain=True), tablet(table, "Awa")
+
+    refused = captain.post(field_url(table, "priority_axis_id"),
+                           {"value": foreign.id, "version": 0})
+    assert refused.status_code == 422
+    assert "Choisissez un des axes prioritaires de l'événement." in html.unescape(
+        refused.get_data(as_text=True))
+    not_captain = awa.post(field_url(table, "priority_axis_id"), {"value": axis.id, "version": 0})
+    assert not_captain.status_code == 403
+    assert "capitaine" in not_captain.get_data(as_text=True)
+    assert card(table).priority_axis_id is None
+
+    assert captain.post(field_url(table, "priority_axis_id"),
+                        {"value": axis.id, "version": 0}).status_code == 200
+    assert card(table).priority_axis_id == axis.id
+
+
+def test_notes_linked_to_the_card_are_the_tables_own(event, tablet):
+    table, other = event.tables[0], event.tables[1]
+    awa, zoe = tablet(table, "Awa"), tablet(other, "Zoé")
+    awa.post_note("Pas de bus le soir")
+    zoe.post_note("Pas de crèche")
+    mine, theirs = db.session.scalars(db.select(db.text("id FROM note ORDER BY id"))).all()
+    refused = awa.post(field_url(table, "notes"), {"value": [mine, theirs], "version": 0})
+    assert refused.status_code == 422
+    assert awa.post(field_url(table, "notes"), {"value": [mine], "version": 0}).status_code == 200
+    assert [n.text for n in card(table).notes] == ["Pas de bus le soir"]
+
+
+def fill_required(who, table, axis):
+    values = {"title": "Un bus de nuit", "need": "Rentrer le soir", "objective": "Une ligne",
+              "city": "Montreuil", "budget_amount": "12 500", "budget_purpose": "Deux navettes",
+              "partners": "RATP\nMairie", "skills": "Chauffeur", "summary": "On roule."}
+    for field, value in values.items():
+        assert who.post(field_url(table, field), {"value": value, "version": 0}).status_code == 200
+    assert who.post(field_url(table, "priority_axis_id"),
+                    {"value": axis.id, "version": 0}).status_code == 200
+
+
+def test_a_card_missing_fields_cannot_be_declared_ready_and_says_which(app, event, tablet, axis):
+    table = event.tables[0]
+    captain, awa = tablet(table, "Cap", captain=True), tablet(table, "Awa")
+    captain.post(field_url(table, "title"), {"value": "Un bus de nuit", "version": 0})
+
+    refused = captain.post(f"/tables/{table.id}/fiche/etat", {"status": "ready"})
+    assert refused.status_code == 422
+    message = re.search(r'id="card-status-error">(.*?)</p>',
+                        refused.get_data(as_text=True)).group(1)
+    assert "Il manque encore" in message and "Besoin" in message and "Budget" in message
+    assert "Titre" not in message
+    assert card(table).status == "draft"
+
+    fill_required(captain, table, axis)
+    assert awa.post(f"/tables/{table.id}/fiche/etat", {"status": "ready"}).status_code == 403
+    socket = awa.socket()
+    socket.get_received()
+    ready = captain.post(f"/tables/{table.id}/fiche/etat", {"status": "ready"})
+    assert ready.status_code == 200
+    assert card(table).status == "ready"
+    [push] = pushes(socket)
+    assert 'id="card-progress"' in push["html"] and "Prête" in push["html"]
+
+    # Emptying a required field takes the card back to draft.
+    version = card(table) and services.field_versions(card(table))["summary"]
+    awa.post(field_url(table, "summary"), {"value": "", "version": version})
+    assert card(table).status == "draft"
+    statuses = db.session.scalars(db.select(ProposalRevision.value).where(
+        ProposalRevision.field == "status").order_by(ProposalRevision.version)).all()
+    assert statuses == ["ready", "draft"]
+
+
+def test_the_status_flow_leaves_room_for_the_organizers_decisions(event, tablet, axis):
+    table = event.tables[0]
+    captain = tablet(table, "Cap", captain=True)
+    fill_required(captain, table, axis)
+    proposal = card(table)
+    with pytest.raises(ValidationError) as refused:
+        services.change_status(proposal, "prototype")
+    assert list(refused.value.messages) == ["status"]
+    for status in ("ready", "pitched", "to_study", "prototype"):
+        services.change_status(proposal, status)
+    assert card(table).status == "prototype"
+    # A pitched card no longer changes under the organizer's eyes.
+    refused = captain.post(field_url(table, "title"), {"value": "Autre", "version": 1})
+    assert refused.status_code == 422
+    assert card(table).title == "Un bus de nuit"
+
+
+def test_history_keeps_who_and_when_and_the_captain_restores(event, tablet):
+    table = event.tables[0]
+    captain, awa, bob = (tablet(table, "Cap", captain=True), tablet(table, "Awa"),
+                         tablet(table, "Bob"))
+    # Awa's burst of typing is one version of the history; Bob's is another.
+    for length, text in enumerate(("D", "De", "Des bus"), start=0):
+        assert awa.post(field_url(table, "need"), {"value": text, "version": length}
+                        ).status_code == 200
+    bob.post(field_url(table, "need"), {"value": "Un local", "version": 3})
+    revisions = db.session.scalars(db.select(ProposalRevision).where(
+        ProposalRevision.field == "need").order_by(ProposalRevision.version)).all()
+    assert [(r.author_name, r.value, r.version) for r in revisions] == [
+        ("Awa", "Des bus", 3), ("Bob", "Un local", 4)]
+
+    history = captain.get(field_url(table, "need") + "/historique", htmx=True)
+    assert history.status_code == 200
+    text = history.get_data(as_text=True)
+    assert "Awa" in text and "Bob" in text and "Restaurer cette version" in text
+
+    assert awa.post(field_url(table, "need") + "/historique/3").status_code == 403
+    socket = bob.socket()
+    socket.get_received()
+    restored = captain.post(field_url(table, "need") + "/historique/3")
+    assert restored.status_code == 200
+    assert card(table).need == "Des bus"
+    [push] = pushes(socket)
+    assert value_in(push["html"], "need") == "Des bus"
+    latest = services.latest_revision(card(table), "need")
+    assert (latest.author_name, latest.restored_from, latest.version) == ("Cap", 3, 5)
+    assert captain.post(field_url(table, "need") + "/historique/99").status_code == 404
+
+    # Without JavaScript, the history is a page of its own.
+    page = captain.get(field_url(table, "need") + "/historique")
+    assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
+
+
+def test_the_budget_is_written_and_shown_the_french_way(app, event, tablet):
+    table = event.tables[0]
+    awa = tablet(table, "Awa")
+    wall = plenary_socket(app, event)
+    wall.get_received()
+    awa.post(field_url(table, "budget_amount"), {"value": "12500 €", "version": 0})
+    awa.post(field_url(table, "budget_purpose"), {"value": "Deux navettes", "version": 0})
+    assert card(table).budget_amount == 12500
+    shown = spaces(pushes(wall)[-1]["html"])
+    assert "12 500 €" in shown and "Deux navettes" in shown
+    board = spaces(awa.get("/table").get_data(as_text=True))
+    assert 'id="card-budget_amount" name="value" value="12 500"' in board
+    for typed in ("12 500", "12.500", "12\u202f500"):
+        awa.post(field_url(table, "budget_amount"), {"value": typed, "version": 1})
+        assert card(table).budget_amount == 12500
+
+
+def test_a_field_saves_without_javascript(event, tablet):
+    table = event.tables[0]
+    awa = tablet(table, "Awa")
+    response = awa.post(field_url(table, "objective"), {"value": "Une ligne", "version": 0},
+                        htmx=False)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/table#field-objective")
+    assert "Une ligne</textarea>" in awa.get("/table").get_data(as_text=True)
+
+
+def test_presence_shows_who_writes_where_and_clears_when_they_leave(app, event, tablet):
+    table = event.tables[0]
+    awa, bob, zoe = tablet(table, "Awa"), tablet(table, "Bob"), tablet(event.tables[1], "Zoé")
+    awa_socket, bob_socket, zoe_socket = awa.socket(), bob.socket(), zoe.socket()
+    wall = plenary_socket(app, event)
+    for s in (awa_socket, bob_socket, zoe_socket, wall):
+        s.get_received()
+
+    awa_socket.emit("presence", {"field": "need"})
+    [push] = pushes(bob_socket)
+    need = re.search(r'<span id="presence-need".*?</span>\s*</span>', push["html"], re.S).group(0)
+    assert "Awa" in need
+    assert "Awa" not in re.search(r'<span id="presence-objective".*?</span>', push["html"],
+                                  re.S).group(0)
+    assert "Awa" in bob.get("/table").get_data(as_text=True).split('id="presence-need"')[1][:200]
+    assert zoe_socket.get_received() == [] and wall.get_received() == []
+
+    awa_socket.emit("presence", {"field": "need"})  # no change, no push
+    assert pushes(bob_socket) == []
+    awa_socket.emit("presence", {"field": None})
+    [push] = pushes(bob_socket)
+    assert "Awa" not in push["html"]
+
+    awa_socket.emit("presence", {"field": "objective"})
+    bob_socket.get_received()
+    awa_socket.disconnect()
+    cleared = [p["html"] for p in pushes(bob_socket)]
+    assert cleared and "Awa" not in cleared[-1]
+
+
+@pytest.mark.parametrize("payload", [None, "need", {"field": "password"}, {"field": 3},
+                                     {"field": "x" * 5000}])
+def test_malformed_presence_is_ignored(event, tablet, payload):
+    table = event.tables[0]
+    awa, bob = tablet(table, "Awa"), tablet(table, "Bob")
+    awa_socket, bob_socket = awa.socket(), bob.socket()
+    bob_socket.get_received()
+    awa_socket.emit("presence", payload)
+    assert pushes(bob_socket) == []
+
+
+def test_the_plenary_screen_cannot_claim_presence(app, event, tablet):
+    bob_socket = tablet(event.tables[0], "Bob").socket()
+    bob_socket.get_received()
+    plenary_socket(app, event).emit("presence", {"field": "need"})
+    assert pushes(bob_socket) == []
+
+
+def test_a_note_posted_later_can_be_linked_from_an_open_card(event, tablet):
+    table = event.tables[0]
+    awa, bob = tablet(table, "Awa"), tablet(table, "Bob")
+    bob_socket = bob.socket()
+    bob_socket.get_received()
+    awa.post_note("Pas de bus le soir")
+    [push] = pushes(bob_socket)
+    assert 'id="field-notes"' in push["html"]
+    assert re.search(r'type="checkbox" name="value" value="\d+"\s*>\s*<span>Pas de bus le soir',
+                     push["html"])
+
+
+def test_the_card_speaks_plain_french_when_it_refuses(event, tablet):
+    from .test_i18n import assert_plain_french
+
+    table = event.tables[0]
+    awa, bob = tablet(table, "Awa"), tablet(table, "Bob", captain=True)
+    awa.post(field_url(table, "need"), {"value": "Des bus", "version": 0})
+    for response in (
+        awa.get("/table"),
+        awa.post(field_url(table, "budget_amount"), {"value": "abc", "version": 0}),
+        awa.post(field_url(table, "budget_amount"), {"value": "-4", "version": "x"}),
+        awa.post(field_url(table, "title"), {"version": 0}, htmx=False),
+        bob.post(field_url(table, "need"), {"value": "Un local", "version": 0}),
+        bob.post(field_url(table, "need"), {"value": "Un local", "version": 0}, htmx=False),
+        bob.post(field_url(table, "priority_axis_id"), {"value": "zz", "version": 0}),
+        bob.post(f"/tables/{table.id}/fiche/etat", {"status": "ready"}),
+        bob.get(field_url(table, "need") + "/historique"),
+    ):
+        assert response.status_code < 500
+        assert_plain_french(response)
+
+
+def _in_threads(jobs):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    start = Barrier(len(jobs))
+
+    def run(job):
+        start.wait()
+        return job()
+
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        return list(pool.map(run, jobs))
+
+
+def test_truly_simultaneous_writers_on_postgresql(app, event, tablet, database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("one SQLite writer at a time: a gevent process never interleaves them")
+    table = event.tables[0]
+    names = ("Awa", "Bob", "Chloé", "Dan", "Émile")
+    tablets = [tablet(table, name) for name in names]
+    watcher = tablets[0].socket()
+    watcher.get_received()
+    texts = {field: f"{name} écrit {field}" for field, name in
+             zip(FIELDS_AT_ONCE, names, strict=True)}
+    db.session.commit()
+
+    def typist(who, field):
+        def type_all():
+            version, statuses = 0, []
+            for length in range(1, len(texts[field]) + 1):
+                response = who.post(field_url(table, field),
+                                    {"value": texts[field][:length], "version": version})
+                statuses.append(response.status_code)
+                version = version_in(response, field)
+            return statuses
+        return type_all
+
+    results = _in_threads([typist(w, f) for w, f in zip(tablets, FIELDS_AT_ONCE, strict=True)])
+    assert all(status == 200 for statuses in results for status in statuses)
+    proposal = card(table)
+    for field, text in texts.items():
+        assert getattr(proposal, field) == text
+    received = pushes(watcher)
+    assert sorted(p["seq"] for p in received) == list(range(1, len(received) + 1))
+    for field, text in texts.items():
+        last = max((p for p in received if f'id="field-{field}"' in p["html"]),
+                   key=lambda p: p["seq"])
+        assert value_in(last["html"], field) == text
+
+    # Two writers over the same version at the same instant: one saves, one is told.
+    db.session.commit()
+    awa, bob = tablets[0], tablets[1]
+    version = services.field_versions(card(table))["need"]
+    db.session.commit()
+    answers = _in_threads([
+        lambda: awa.post(field_url(table, "need"), {"value": "Version d'Awa", "version": version}),
+        lambda: bob.post(field_url(table, "need"), {"value": "Version de Bob", "version": version}),
+    ])
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    loser = next(a for a in answers if a.status_code == 409).get_data(as_text=True)
+    assert "Version d'Awa" in html.unescape(loser) and "Version de Bob" in html.unescape(loser)
+    assert card(table).need in ("Version d'Awa", "Version de Bob")
