@@ -104,7 +104,7 @@ def create_app(test_config=None):
         ping_timeout=10,
     )
 
-    from . import cli, notes, organizer, plenary, proposals, realtime, tables, web
+    from . import cli, day, exports, notes, organizer, plenary, proposals, realtime, tables, web
 
     web.init_app(app)
     cli.init_app(app)
@@ -114,6 +114,8 @@ def create_app(test_config=None):
     app.register_blueprint(organizer.bp)
     app.register_blueprint(plenary.bp)
     app.register_blueprint(proposals.bp)
+    app.register_blueprint(day.bp)
+    app.register_blueprint(exports.bp)
     return app
 
 

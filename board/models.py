@@ -254,3 +254,140 @@ def card_value(proposal: Proposal, field: str):
 
 def empty_card_fields(proposal: Proposal, fields=CARD_FIELDS) -> list[str]:
     return [f for f in fields if card_value(proposal, f) in (None, "", [])]
+# The organizer's day: phases and their countdowns, the pitch queue, the selection, sponsors.
+
+COUNTDOWN_KINDS = ("phase", "pitch")
+SCREENS = ("wall", "pitch", "results")
+FOLLOW_UP_STATUSES = ("to_start", "experimenting", "evaluated", "extended", "stopped")
+PITCH_SECONDS = 180
+PITCH_WARNING_SECONDS = 30
+
+
+class PhaseStep(db.Model):
+    """What a phase asks of the tables (one line), and its usual countdown; copied to the
+    next edition."""
+
+    __table_args__ = (UniqueConstraint("event_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    phase: Mapped[str] = mapped_column(String(20))
+    instruction: Mapped[str] = mapped_column(String(300), default="")
+    minutes: Mapped[int | None]
+
+
+class Countdown(db.Model):
+    """A countdown kept on the server's clock: running until `ends_at`, or paused with
+    `remaining` seconds, or stopped (neither)."""
+
+    __table_args__ = (UniqueConstraint("event_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    duration: Mapped[int] = mapped_column(default=0)  # seconds, as started or extended
+    ends_at: Mapped[datetime | None]
+    remaining: Mapped[float | None]
+
+    @property
+    def running(self) -> bool:
+        return self.ends_at is not None
+
+    @property
+    def paused(self) -> bool:
+        return self.ends_at is None and self.remaining is not None
+
+    @property
+    def stopped(self) -> bool:
+        return self.ends_at is None and self.remaining is None
+
+    def left(self, now: datetime) -> float | None:
+        """Seconds left at `now` (negative once over), None when stopped."""
+        if self.ends_at is not None:
+            return (self.ends_at - now).total_seconds()
+        return self.remaining
+
+
+class Stage(db.Model):
+    """What the plenary shows and how the pitches run, one row per event."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), unique=True)
+    screen: Mapped[str] = mapped_column(String(10), default="wall")
+    pitch_seconds: Mapped[int] = mapped_column(default=PITCH_SECONDS)
+    current_pitch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pitch.id", ondelete="SET NULL"))
+
+    current_pitch: Mapped[Pitch | None] = relationship(foreign_keys=[current_pitch_id])
+
+
+class Pitch(db.Model):
+    """A table's place in the pitch queue, and when it pitched."""
+
+    __table_args__ = (UniqueConstraint("table_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+    table: Mapped[Table] = relationship()
+
+
+class Decision(db.Model):
+    """The selection's verdict on a proposal: prototype, to study or not retained."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), unique=True)
+    verdict: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship()
+
+
+class SelectionLog(db.Model):
+    """Closing and reopening the selection: the latest row says whether it is frozen."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # closed | reopened
+    by: Mapped[str] = mapped_column(String(80), default="")
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Sponsor(db.Model):
+    """The sponsor (parrain, marraine) of a prototype and where its follow-up stands."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    team: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="to_start")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship()
+    notes: Mapped[list[FollowUpNote]] = relationship(
+        order_by="(FollowUpNote.noted_on, FollowUpNote.id)", cascade="all, delete-orphan",
+        back_populates="sponsor")
+
+
+class FollowUpNote(db.Model):
+    """A dated note on a prototype's follow-up, with the status it reported."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sponsor_id: Mapped[int] = mapped_column(
+        ForeignKey("sponsor.id", ondelete="CASCADE"), index=True)
+    noted_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sponsor: Mapped[Sponsor] = relationship(back_populates="notes")

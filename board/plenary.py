@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
 from . import db
+from .day import progress
 from .models import Connection, Event, Note, Participant, Proposal
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
@@ -53,4 +54,5 @@ def table_card(table) -> dict:
         .order_by(notes.c.id.desc())).all()
     proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
     return {"table": table, "present": present, "counts": Counter(n.theme_id for n in notes),
-            "latest": notes[:LATEST], "total": len(notes), "proposal": proposal}
+            "latest": notes[:LATEST], "total": len(notes), "proposal": proposal,
+            "progress": progress(table)}

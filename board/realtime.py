@@ -1,11 +1,12 @@
 """The only module that joins rooms or emits.
 
 Rooms: ``table-<id>`` holds the tablets of one table; ``event-<id>`` holds the plenary
-screens and organizer consoles of one event. Writes arrive over HTTP; once saved, the
-view calls one helper here that pushes out-of-band htmx fragments, rendered once per
-room. Pushes to tablets carry the table's (or the event's) sequence number: a tablet
-that sees a gap, or (re)connects behind, refetches its board with a plain GET. Screens
-receive whole cards that replace themselves, and refetch on every (re)connection.
+screens and organizer consoles of one event; ``console-<id>`` holds the consoles alone.
+Writes arrive over HTTP; once saved, the view calls one helper here that pushes
+out-of-band htmx fragments, rendered once per room. Pushes to tablets carry the table's
+(or the event's) sequence number: a tablet that sees a gap, or (re)connects behind,
+refetches its board with a plain GET. Screens receive whole cards that replace
+themselves, and refetch on every (re)connection.
 """
 
 from flask import current_app, g, render_template, request
@@ -15,9 +16,9 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 from marshmallow import ValidationError
 
 from . import db, services, socketio
-from .auth import can_watch_event, current_participant
+from .auth import can_watch_event, current_organizer, current_participant
 from .models import Event, Table
-from .schemas import presence_schema, socket_auth_schema
+from .schemas import presence_schema, remote_schema, socket_auth_schema
 
 
 def init_app(app):
@@ -26,6 +27,7 @@ def init_app(app):
     socketio.on_event("connect", connect)
     socketio.on_event("disconnect", disconnect)
     socketio.on_event("presence", presence)
+    socketio.on_event("remote", remote)
     app.after_request(_tell_the_writer)
 
 
@@ -35,6 +37,10 @@ def table_room(table_id: int) -> str:
 
 def event_room(event_id: int) -> str:
     return f"event-{event_id}"
+
+
+def console_room(event_id: int) -> str:
+    return f"console-{event_id}"
 
 
 def room_locale():
@@ -58,9 +64,11 @@ def _tell_the_writer(response):
     return response
 
 
-def event_changed(event: Event, tablets_html: str = "", wall_html: str = "") -> None:
+def event_changed(event: Event, tablets_html: str = "", wall_html: str = "",
+                  console_html: str = "") -> None:
     """After a saved change of the whole event (its phase, its priority axes…): push
-    `tablets_html` to every table of the event and `wall_html` to its screens.
+    `tablets_html` to every table of the event, `wall_html` to its screens (consoles
+    included) and `console_html` to its consoles only.
 
     The caller bumped ``event.seq`` in the change's transaction; tablets track it like
     the table's own number.
@@ -70,6 +78,8 @@ def event_changed(event: Event, tablets_html: str = "", wall_html: str = "") -> 
                       to=[table_room(t.id) for t in event.tables])
     if wall_html:
         socketio.emit("push", {"html": wall_html}, to=event_room(event.id))
+    if console_html:
+        socketio.emit("push", {"html": console_html}, to=console_room(event.id))
 
 
 def connect(auth):
@@ -91,6 +101,13 @@ def connect(auth):
         services.open_connection(request.sid, me)
         emit("hello", {"seq": me.table.seq, "event_seq": me.table.event.seq})
         _card_changed(me.table)
+    elif kind == "console":
+        event = db.session.get(Event, int(ident))
+        if event is None or current_organizer() is None:
+            raise ConnectionRefusedError(_("Connexion refusée : réservé aux organisateurs."))
+        join_room(event_room(event.id))
+        join_room(console_room(event.id))
+        emit("hello", {})
     else:
         event = db.session.get(Event, int(ident))
         if event is None or not can_watch_event(event, wanted["token"]):
@@ -136,6 +153,25 @@ def _presence_changed(table: Table) -> None:
         html = "".join(render_template("proposals/_presence.html", name=field, oob=True,
                                        editing=editing) for field in CARD_FIELDS)
     socketio.emit("push", {"html": html}, to=table_room(table.id))
+
+
+def remote(payload):
+    """A console's remote button (next, previous, pause, resume, extend, stop) sent over its
+    socket; the organizer's own session is checked on every message. The answer (the
+    acknowledgement) says whether it was done; the change reaches every screen as a push."""
+    from . import day
+
+    try:
+        data = remote_schema.load(payload if isinstance(payload, dict) else {})
+    except ValidationError as error:
+        return {"ok": False, "errors": error.messages}
+    event = db.session.get(Event, data["event_id"])
+    if event is None or current_organizer() is None:
+        return {"ok": False, "errors": {"action": [_("Réservé aux organisateurs.")]}}
+    errors = day.remote(event, data["action"])
+    if errors:
+        return {"ok": False, "errors": {k: [str(m) for m in v] for k, v in errors.items()}}
+    return {"ok": True}
 
 
 def _card_changed(table: Table) -> None:

@@ -9,12 +9,13 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
+    post_load,
     pre_load,
     validate,
     validates_schema,
 )
 
-from .models import CODE_ALPHABET
+from .models import CODE_ALPHABET, DECISIONS, FOLLOW_UP_STATUSES, PHASES, SCREENS
 
 NOTE_MAX = 280
 NAME_MAX = 40
@@ -184,7 +185,8 @@ class LoginSchema(BaseSchema):
 class SocketAuthSchema(BaseSchema):
     """What a page sends when its socket connects: the room it wants to follow."""
 
-    room = fields.String(required=True, validate=validate.Regexp(r"^(table|event)-\d{1,12}$"))
+    room = fields.String(required=True,
+                         validate=validate.Regexp(r"^(table|event|console)-\d{1,12}$"))
     token = fields.String(load_default=None, validate=validate.Length(max=128))
 
 
@@ -299,3 +301,116 @@ class PresenceSchema(BaseSchema):
     field = fields.String(load_default=None, allow_none=True,
                           validate=validate.OneOf(list(card_field_schemas)))
 presence_schema = PresenceSchema()
+# The organizer's day
+
+def _choice(choices, message):
+    return fields.String(required=True, validate=validate.OneOf(choices, error=message),
+                         error_messages={"required": message, "null": message,
+                                         "invalid": message})
+
+
+def _seconds(minimum, maximum, message, **kwargs):
+    return fields.Integer(
+        validate=validate.Range(min=minimum, max=maximum, error=message),
+        error_messages={"invalid": message, "required": message}, **kwargs)
+
+
+def _blank_is_none(data, *names):
+    data = dict(data)
+    for name in names:
+        if isinstance(data.get(name), str) and not data[name].strip():
+            data.pop(name)
+    return data
+
+
+class PhaseSchema(BaseSchema):
+    phase = _choice(PHASES, _l("Choisissez une étape."))
+
+
+class PhaseStepSchema(BaseSchema):
+    instruction = Text(300, required=False, load_default="")
+    minutes = _seconds(1, 600, _l("Entre 1 et 600 minutes, ou laissez vide."),
+                       load_default=None)
+
+    @pre_load
+    def blank_minutes(self, data, **kwargs):
+        return _blank_is_none(data, "minutes")
+
+
+class CountdownSchema(BaseSchema):
+    action = _choice(("start", "pause", "resume", "extend", "stop"), _l("Action inconnue."))
+    seconds = _seconds(1, 36_000, _l("Une durée entre 1 seconde et 10 heures."),
+                       load_default=None)
+    minutes = _seconds(1, 600, _l("Entre 1 et 600 minutes."), load_default=None)
+
+    @pre_load
+    def blank_numbers(self, data, **kwargs):
+        return _blank_is_none(data, "seconds", "minutes")
+
+    @post_load
+    def minutes_as_seconds(self, data, **kwargs):
+        if data.get("minutes") and not data.get("seconds"):
+            data["seconds"] = data["minutes"] * 60
+        return data
+
+
+class StageSchema(BaseSchema):
+    screen = fields.String(load_default=None, validate=validate.OneOf(
+        SCREENS, error=_l("Choisissez ce que montre la plénière.")))
+    pitch_seconds = _seconds(10, 3600, _l("Entre 10 secondes et une heure."), load_default=None)
+
+    @pre_load
+    def blank(self, data, **kwargs):
+        return _blank_is_none(data, "screen", "pitch_seconds")
+
+
+class MoveSchema(BaseSchema):
+    offset = fields.Integer(required=True, validate=validate.OneOf(
+        (-1, 1), error=_l("Vers le haut ou vers le bas.")),
+        error_messages={"invalid": _l("Vers le haut ou vers le bas."),
+                        "required": _l("Vers le haut ou vers le bas.")})
+
+
+class DecisionSchema(BaseSchema):
+    verdict = fields.String(required=True, validate=validate.OneOf(
+        ("", *DECISIONS), error=_l("Choisissez prototype, à étudier ou non retenu.")),
+        error_messages={"required": _l("Choisissez prototype, à étudier ou non retenu.")})
+    comment = Text(2000, required=False, multiline=True, load_default="")
+
+
+class ReopenSchema(BaseSchema):
+    reason = Text(300)
+
+
+class SponsorSchema(BaseSchema):
+    name = Text(120)
+    team = Text(200)
+    contact = Text(200, required=False, load_default="")
+
+
+class FollowUpSchema(BaseSchema):
+    noted_on = fields.Date(required=True, error_messages={
+        "required": _l("Saisissez une date."),
+        "invalid": _l("Saisissez une date, par exemple 16/12/2017.")})
+    status = _choice(FOLLOW_UP_STATUSES, _l("Choisissez un état du suivi."))
+    text = Text(2000, required=False, multiline=True, load_default="")
+
+
+class RemoteSchema(BaseSchema):
+    """A console's remote control over its socket: the same actions as its buttons."""
+
+    event_id = Id(required=True)
+    action = _choice(("next", "previous", "pause", "resume", "extend", "stop"),
+                     _l("Action inconnue."))
+
+
+phase_schema = PhaseSchema()
+phase_step_schema = PhaseStepSchema()
+countdown_schema = CountdownSchema()
+stage_schema = StageSchema()
+move_schema = MoveSchema()
+decision_schema = DecisionSchema()
+reopen_schema = ReopenSchema()
+sponsor_schema = SponsorSchema()
+follow_up_schema = FollowUpSchema()
+remote_schema = RemoteSchema()

@@ -1,12 +1,13 @@
 import os
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from flask import g
 from sqlalchemy import create_engine, text
 
 from board import create_app, db, services, socketio
-from board.models import Event
+from board.models import Event, Organizer
 
 POSTGRES_URL = os.environ.get("TABLEE_TEST_POSTGRES_URL")
 
@@ -122,3 +123,43 @@ def tablet(app):
 
 def pushes(socket_client, name="push"):
     return [m["args"][0] for m in socket_client.get_received() if m["name"] == name]
+
+
+@pytest.fixture
+def organizer(app):
+    organizer = Organizer(username="orga")
+    organizer.set_password("un mot de passe")
+    db.session.add(organizer)
+    db.session.commit()
+    return organizer
+
+
+@pytest.fixture
+def console(client, organizer):
+    """A test client signed in as the organizer, with a CSRF token in `console.csrf`."""
+    token = csrf_token(client, "/organisation/connexion")
+    response = client.post("/organisation/connexion", data={
+        "username": "orga", "password": "un mot de passe", "csrf_token": token})
+    assert response.status_code == 302
+    client.csrf = csrf_token(client, "/organisation/evenements/nouveau")
+    return client
+
+
+class Clock:
+    """The server's clock, held still and moved by hand."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(app):
+    clock = Clock(datetime(2017, 12, 16, 14, 0, 0))
+    app.config["CLOCK"] = clock
+    return clock

@@ -3,28 +3,9 @@ import re
 import pytest
 
 from board import db
-from board.models import Event, Organizer, Table
+from board.models import Event, Table
 
 from .conftest import csrf_token
-
-
-@pytest.fixture
-def organizer(app):
-    organizer = Organizer(username="orga")
-    organizer.set_password("un mot de passe")
-    db.session.add(organizer)
-    db.session.commit()
-    return organizer
-
-
-@pytest.fixture
-def console(client, organizer):
-    token = csrf_token(client, "/organisation/connexion")
-    response = client.post("/organisation/connexion", data={
-        "username": "orga", "password": "un mot de passe", "csrf_token": token})
-    assert response.status_code == 302
-    client.csrf = csrf_token(client, "/organisation/evenements/nouveau")
-    return client
 
 
 def test_password_is_stored_hashed(organizer):

@@ -1,0 +1,124 @@
+"""Getting everything out at any moment: CSV per kind, the JSON of the whole event, the
+printed report; and back in: importing a JSON file, starting the next edition."""
+
+import json
+import re
+import unicodedata
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from . import archive, db, services
+from .auth import organizer_required
+from .day import (
+    FOLLOW_UP_LABELS,
+    VERDICT_LABELS,
+    card_completeness,
+    decisions_of,
+    proposals_of,
+    results,
+)
+from .models import Event, PriorityAxis
+from .organizer import _event_form
+from .schemas import event_schema
+
+bp = Blueprint("exports", __name__, url_prefix="/organisation")
+
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "evenement"
+
+
+def _download(body, filename, mimetype):
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store"})
+
+
+@bp.get("/evenements/<int:event_id>/exports")
+@organizer_required
+def index(event_id):
+    """Every export of the event, the report, the next edition."""
+    event = db.get_or_404(Event, event_id)
+    return render_template("exports/index.html", event=event, kinds=archive.CSV_EXPORTS.values())
+
+
+@bp.get("/evenements/<int:event_id>/exports/<kind>.csv")
+@organizer_required
+def csv_file(event_id, kind):
+    """One kind of row as a CSV file, as it stands now."""
+    event = db.get_or_404(Event, event_id)
+    export = archive.CSV_EXPORTS.get(kind)
+    if export is None:
+        abort(404)
+    return _download(archive.render_csv(export, event),
+                     f"tablee-{_slug(event.name)}-{kind}.csv", "text/csv; charset=utf-8")
+
+
+@bp.get("/evenements/<int:event_id>/export.json")
+@organizer_required
+def json_file(event_id):
+    """The whole event in one JSON file, which imports back into any installation."""
+    event = db.get_or_404(Event, event_id)
+    body = json.dumps(archive.dump_event(event), ensure_ascii=False, indent=1)
+    return _download(body, f"tablee-{_slug(event.name)}.json", "application/json")
+
+
+@bp.route("/importer", methods=["GET", "POST"])
+@organizer_required
+def import_event():
+    """Create an event from an exported JSON file."""
+    errors = {}
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise ValidationError({"file": [_("Choisissez le fichier JSON exporté.")]})
+            try:
+                data = json.loads(upload.read().decode("utf-8-sig"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                raise ValidationError({"file": [_("Ce fichier n'est pas du JSON lisible.")]}) \
+                    from None
+            event = archive.load_event(data)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            return redirect(url_for("organizer.show", event_id=event.id))
+    return render_template("exports/import.html", errors=errors), 422 if errors else 200
+
+
+@bp.route("/evenements/<int:event_id>/nouvelle-edition", methods=["GET", "POST"])
+@organizer_required
+def new_edition(event_id):
+    """A new event with this one's setup: themes, tables, phase instructions and countdowns."""
+    source = db.get_or_404(Event, event_id)
+    if request.method == "GET":
+        values = {"name": "", "date": "", "place": source.place,
+                  "table_count": str(len(source.tables)),
+                  "themes": [{"name": t.name, "colour": t.colour} for t in source.themes]}
+        return render_template("organizer/new.html", values=values, errors={}, source=source)
+    values = _event_form(request.form)
+    try:
+        event = services.create_event_from(source, event_schema.load(values))
+    except ValidationError as error:
+        return render_template("organizer/new.html", values=values, errors=error.messages,
+                               source=source), 422
+    return redirect(url_for("organizer.show", event_id=event.id))
+
+
+@bp.get("/evenements/<int:event_id>/rapport")
+@organizer_required
+def report(event_id):
+    """The booklet of the day, to print or save as PDF: axes, every card, the results."""
+    event = db.get_or_404(Event, event_id)
+    axes = db.session.scalars(select(PriorityAxis).where(PriorityAxis.event_id == event.id)
+                              .order_by(PriorityAxis.position)).all()
+    proposals = proposals_of(event)
+    return render_template("exports/report.html", event=event, axes=axes, proposals=proposals,
+                           decisions=decisions_of(event), results=results(event),
+                           verdicts=VERDICT_LABELS, follow_up=FOLLOW_UP_LABELS,
+                           completeness=card_completeness)

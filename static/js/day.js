@@ -1,0 +1,108 @@
+// The day's countdowns, the pitch turn on a table's tablets, and the console's remote.
+//
+// A countdown carries the server's time at render (data-server-now) and the end time
+// (data-ends-at) or, paused, the seconds left (data-remaining). The page counts down from
+// its own clock plus the offset measured when it first saw the element, so a tablet whose
+// clock is wrong still shows the server's time; a push or a reload brings fresh numbers.
+(function () {
+  "use strict";
+  var body = document.body;
+
+  function format(seconds) {
+    var whole = Math.max(0, Math.ceil(seconds));
+    var minutes = Math.floor(whole / 60);
+    var rest = whole % 60;
+    return minutes + ":" + (rest < 10 ? "0" : "") + rest;
+  }
+
+  function secondsLeft(el) {
+    if (el.dataset.offset === undefined) {
+      el.dataset.offset = String(Number(el.dataset.serverNow) - Date.now());
+    }
+    if (el.dataset.endsAt) {
+      return (Number(el.dataset.endsAt) - (Date.now() + Number(el.dataset.offset))) / 1000;
+    }
+    return el.dataset.remaining ? Number(el.dataset.remaining) : null;
+  }
+
+  function tick() {
+    var timers = document.querySelectorAll(".countdown");
+    for (var i = 0; i < timers.length; i++) {
+      var el = timers[i];
+      var left = secondsLeft(el);
+      if (left === null) continue;
+      var time = el.querySelector(".countdown-time");
+      var over = left <= 0;
+      var text = over ? el.dataset.over : format(left);
+      if (time && time.textContent !== text) time.textContent = text;
+      el.classList.toggle("is-over", over);
+      el.classList.toggle("is-warning", !over && left <= Number(el.dataset.warn || 0));
+    }
+  }
+  tick();
+  setInterval(tick, 250);
+
+  // The banner is rendered once for every table; a table's own tablets show "your turn".
+  if (body.dataset.table) {
+    var sheet = document.styleSheets[0];
+    sheet.insertRule('.day-banner[data-pitching="' + CSS.escape(body.dataset.table) +
+                     '"] .pitch-turn { display: block; }', sheet.cssRules.length);
+  }
+
+  // A push replaces the console's controls: keep the sections the organizer had open.
+  var open = {};
+  document.addEventListener("toggle", function (event) {
+    if (event.target.classList && event.target.id) open[event.target.id] = event.target.open;
+  }, true);
+  body.addEventListener("htmx:oobAfterSwap", function () {
+    Object.keys(open).forEach(function (id) {
+      var details = document.getElementById(id);
+      if (details && open[id]) details.open = true;
+    });
+  });
+
+  // A push never replaces what the organizer is typing in the console: the field's form is
+  // marked as being edited (a refetch keeps it), and the controls are not swapped while a
+  // field has the focus; they are refetched once it is left.
+  var stale = false;
+  function field(el) {
+    return el && /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) && el.form && el.form.id ? el : null;
+  }
+  function typingIn(target) {
+    return Boolean(field(document.activeElement)) && target.contains(document.activeElement);
+  }
+  body.addEventListener("focusin", function (event) {
+    if (field(event.target)) event.target.form.setAttribute("data-editing", "");
+  });
+  body.addEventListener("focusout", function (event) {
+    if (field(event.target)) event.target.form.removeAttribute("data-editing");
+    setTimeout(function () {
+      var controls = document.getElementById("console-controls");
+      if (stale && controls && !typingIn(controls) && window.tablee) {
+        stale = false;
+        window.tablee.refetch();
+      }
+    }, 0);
+  });
+  body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    if (event.detail.target.id === "console-controls" && typingIn(event.detail.target)) {
+      event.detail.shouldSwap = false;
+      stale = true;
+    }
+  });
+
+  // The console's remote buttons travel over the open socket when there is one (no new
+  // request on a phone's flaky wifi); the form posts over HTTP otherwise.
+  body.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-remote]");
+    var socket = window.tablee && window.tablee.socket;
+    if (!button || !socket || !socket.connected) return;
+    event.preventDefault();
+    button.disabled = true;
+    socket.timeout(5000).emit("remote", {event_id: Number(button.dataset.event),
+                                         action: button.dataset.remote}, function (error, answer) {
+      button.disabled = false;
+      if (error) button.form.requestSubmit();  // no answer in time: try over HTTP
+    });
+  });
+})();

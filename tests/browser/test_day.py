@@ -1,0 +1,201 @@
+import io
+import re
+import unicodedata
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from board import db
+from board.models import Organizer, Proposal
+
+from .conftest import PROJECTOR, TABLET, join, wait_online
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def console_page(open_page, live, live_app):
+    """Open an organizer page, signing in through the login form first."""
+    if db.session.scalar(db.select(Organizer).where(Organizer.username == "regie")) is None:
+        organizer = Organizer(username="regie")
+        organizer.set_password("mot de passe")
+        db.session.add(organizer)
+        db.session.commit()
+
+    def open_(path, viewport=TABLET):
+        page = open_page(f"{live.url}/organisation/connexion?next={path}", viewport)
+        page.get_by_label("Identifiant").fill("regie")
+        page.get_by_label("Mot de passe").fill("mot de passe")
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(f"{live.url}{path}")
+        return page
+
+    return open_
+
+
+def synced(page):
+    """Wait until the page has caught up with the server after (re)connecting."""
+    wait_online(page)
+    page.evaluate("window.tablee.refetch()")
+
+
+def cards(event, *titles):
+    for table, title in zip(event.tables, titles, strict=False):
+        db.session.add(Proposal(table=table, title=title, city="Sarcelles", department="95",
+                                need=f"Besoin de {title}", status="ready"))
+    db.session.commit()
+
+
+def ticking(page, where="#day-banner"):
+    """The countdown's time once the page's script has counted it (it marks its offset)."""
+    return page.locator(f"{where} .countdown[data-offset] .countdown-time")
+
+
+def seconds_shown(locator):
+    minutes, seconds = locator.inner_text().strip().split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+def test_a_whole_pitch_from_the_phone_remote(open_page, live, live_event, console_page):
+    event = live_event
+    cards(event, "Un espace emploi avec les centres sociaux", "Une clause sociale")
+    t1, t2 = event.tables[0], event.tables[1]
+    wall = open_page(f"{live.url}/pleniere/{event.plenary_token}", viewport=PROJECTOR)
+    wait_online(wall)
+    awa = join(open_page, live, t1, "Awa")
+    zoe = join(open_page, live, t2, "Zoé")
+    remote = console_page(f"/organisation/evenements/{event.id}/regie", PHONE)
+    synced(remote)
+
+    remote.get_by_label("Durée d'un pitch (secondes)").fill("5")
+    remote.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(remote.locator("#console-error")).to_contain_text("Entre 10 secondes et une heure.")
+    expect(remote.get_by_label("Durée d'un pitch (secondes)")).to_have_value("5")
+    remote.get_by_label("Durée d'un pitch (secondes)").fill("10")
+    remote.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(remote.locator("#console-error")).to_be_empty()
+    expect(remote.get_by_label("Durée d'un pitch (secondes)")).to_have_value("10")
+    remote.get_by_role("button", name="Suivant ▶").click()
+
+    stage = wall.locator("#stage")
+    expect(stage).to_contain_text("Un espace emploi avec les centres sociaux", timeout=3000)
+    expect(stage).to_contain_text("Besoin de Un espace emploi")
+    expect(wall.locator("#board .wall-grid")).to_be_hidden()
+    timer = stage.locator(".countdown")
+    expect(timer).to_have_class(re.compile(r"is-warning"))  # 10 s: within the last 30
+    assert 1 <= seconds_shown(ticking(wall, "#stage")) <= 10
+    expect(awa.get_by_text("C'est à votre table de pitcher !")).to_be_visible(timeout=3000)
+    expect(zoe.locator("#day-banner")).to_have_attribute("data-pitching", str(t1.id))
+    expect(zoe.get_by_text("C'est à votre table de pitcher !")).to_be_hidden()
+    expect(remote.locator(".remote-now")).to_contain_text("Table 1")
+
+    # The short pitch runs out on the plenary and on the table's tablet.
+    expect(timer).to_have_class(re.compile(r"is-over"), timeout=15_000)
+    expect(timer).to_contain_text("Temps écoulé")
+    expect(awa.locator(".pitch-turn .countdown")).to_contain_text("Temps écoulé")
+
+    remote.get_by_role("button", name="Suivant ▶").click()
+    expect(stage).to_contain_text("Une clause sociale", timeout=3000)
+    expect(stage.locator(".countdown")).not_to_have_class(re.compile(r"is-over"))
+    expect(zoe.get_by_text("C'est à votre table de pitcher !")).to_be_visible(timeout=3000)
+    expect(awa.get_by_text("C'est à votre table de pitcher !")).to_be_hidden()
+    expect(remote.locator(".remote-now")).to_contain_text("Table 2")
+
+    remote.get_by_role("button", name="◀ Précédent").click()
+    expect(stage).to_contain_text("Un espace emploi", timeout=3000)
+    remote.get_by_role("button", name="Fin des pitchs").click()
+    expect(wall.locator("#board .wall-grid")).to_be_visible(timeout=3000)
+    expect(awa.get_by_text("C'est à votre table de pitcher !")).to_be_hidden()
+
+
+def test_a_tablet_with_a_wrong_clock_shows_the_servers_countdown(
+        browser, open_page, live, live_event, console_page):
+    event = live_event
+    console = console_page(f"/organisation/evenements/{event.id}/regie")
+    synced(console)
+    normal = join(open_page, live, event.tables[0], "Awa")
+    skewed = join(open_page, live, event.tables[1], "Bob")
+    # Bob's tablet thinks it is three hours and a half later than it is.
+    skewed.clock.install(time=datetime.now() + timedelta(hours=3, minutes=30))
+    skewed.reload()
+    wait_online(skewed)
+
+    console.get_by_label("Étape de l'événement").select_option("axes")
+    console.get_by_role("button", name="Passer à cette étape").click()
+    expect(normal.locator("#day-banner")).to_contain_text("Regroupez vos constats")
+    expect(skewed.locator("#day-banner")).to_contain_text("Axes")
+
+    console.get_by_label("Minutes", exact=True).fill("10")
+    console.get_by_role("button", name="Démarrer").click()
+    timer = ticking(skewed)
+    expect(timer).to_have_text(re.compile(r"^(10:00|9:5\d)$"), timeout=3000)
+    expect(ticking(normal)).to_have_text(re.compile(r"^(10:00|9:5\d)$"))
+
+    console.get_by_role("button", name="Pause").click()
+    expect(skewed.locator("#day-banner .countdown")).to_contain_text("en pause", timeout=3000)
+    paused = seconds_shown(timer)
+    skewed.clock.run_for(5000)  # the tablet's time runs; a paused countdown does not
+    assert seconds_shown(timer) == paused
+
+    console.get_by_role("button", name="+1 min").click()
+    expect(ticking(skewed).filter(has_text=re.compile(r"^(11:00|10:5\d)$"))).to_have_count(
+        1, timeout=3000)
+    console.get_by_role("button", name="Reprendre").click()
+    expect(skewed.locator("#day-banner .countdown")).not_to_contain_text("en pause")
+    expect(timer).to_have_text(re.compile(r"^(11:00|10:5\d)$"))
+
+    skewed.reload()  # a reload shows the same time, whatever the tablet's clock says
+    wait_online(skewed)
+    expect(timer).to_have_text(re.compile(r"^(11:00|10:5\d)$"))
+    assert abs(seconds_shown(timer) - seconds_shown(ticking(normal))) <= 2
+
+    console.get_by_role("button", name="Arrêter").click()
+    expect(skewed.locator("#day-banner .countdown")).to_have_count(0, timeout=3000)
+
+
+def test_the_printable_report_renders_every_card_into_a_pdf(open_page, live, live_event,
+                                                           console_page):
+    from pypdf import PdfReader
+
+    titles = ["Un espace emploi avec les centres sociaux", "Une clause sociale dans les marchés",
+              "Une cellule de soutien aux familles"]
+    cards(live_event, *titles)
+    page = console_page(f"/organisation/evenements/{live_event.id}/rapport")
+    expect(page.locator(".report-card")).to_have_count(3)
+    pdf = page.pdf(format="A4", print_background=True)
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text))  # "ﬁ" ligatures too
+    assert live_event.name in text
+    for title in titles:
+        assert title in text
+    assert "Retour" not in text  # the screen-only bar is not printed
+    assert len(reader.pages) >= 2
+
+
+def test_the_selection_shows_the_results_on_the_plenary(open_page, live, live_event,
+                                                        console_page):
+    cards(live_event, "Un espace emploi", "Une clause sociale")
+    wall = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
+    wait_online(wall)
+    page = console_page(f"/organisation/evenements/{live_event.id}/selection")
+    first, second = page.locator(".decision").nth(0), page.locator(".decision").nth(1)
+    first.get_by_label("Prototype").check()
+    first.get_by_label("Commentaire (facultatif)").fill("Le jury a adoré")
+    first.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".decision").nth(0)).to_have_class(re.compile("verdict-prototype"))
+    second.get_by_label("À étudier").check()
+    second.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".decision").nth(1)).to_have_class(re.compile("verdict-to_study"))
+
+    console = console_page(f"/organisation/evenements/{live_event.id}/regie")
+    console.get_by_role("button", name="Montrer les résultats").click()
+    results = wall.locator("#stage .stage-results")
+    expect(results).to_contain_text("Un espace emploi Sarcelles (95)", timeout=3000)
+    expect(results.locator(".results-to-study")).to_contain_text("Une clause sociale")
+
+    page.get_by_role("button", name="Clore la sélection").click()
+    expect(page.locator("#selection-state")).to_contain_text("Sélection close le")
+    expect(page.locator(".decision").nth(0).get_by_label("Prototype")).to_be_disabled()
+    expect(wall.locator("#stage")).to_contain_text("Sélection close le", timeout=3000)
