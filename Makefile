@@ -18,6 +18,10 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
 # axe-core for the accessibility checks, injected into pages by the browser tests.
 AXE := tests/browser/.axe/node_modules/axe-core/axe.min.js
 $(AXE):
@@ -60,6 +64,10 @@ lint: dev
 catalogues: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location --omit-header
+
+# The benchmark (see bench/README.md): `make bench BENCH_ARGS="--help"` lists the modes.
+bench: $(VENV)/.bench-installed translations
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

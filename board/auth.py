@@ -7,24 +7,30 @@ a person may not do, they never decide it.
 from functools import wraps
 
 from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy.orm import joinedload
 
 from . import db
-from .models import Event, Note, Organizer, Participant
+from .models import Event, Note, Organizer, Participant, Table
+
+# Every write at a table reads the table, its event and the event's themes (to check a
+# theme, to render the plenary card): load them with the person, in two queries.
+_SEATED = (joinedload(Participant.table).joinedload(Table.event)
+           .selectinload(Event.themes),)
 
 
-def _signed_in(model, key):
+def _signed_in(model, key, options=()):
     # Cached on g, but keyed by the session's value: g lives on the app context, which
     # socket handlers and tests keep across requests.
     ident = session.get(key)
     cached = g.get(key)
     if cached is None or cached[0] != ident:
-        cached = (ident, db.session.get(model, ident) if ident else None)
+        cached = (ident, db.session.get(model, ident, options=options) if ident else None)
         setattr(g, key, cached)
     return cached[1]
 
 
 def current_participant() -> Participant | None:
-    return _signed_in(Participant, "participant_id")
+    return _signed_in(Participant, "participant_id", _SEATED)
 
 
 def current_organizer() -> Organizer | None:

@@ -97,15 +97,23 @@ def card_completeness(proposal: Proposal | None) -> tuple[int, int]:
     return total - len(empty_card_fields(proposal, CARD_FIELDS)), total
 
 
-def progress(table: Table) -> dict:
-    """What a table has made so far, as the console and the plenary show it."""
-    notes = db.session.scalar(select(func.count()).select_from(Note).where(
-        Note.table_id == table.id, Note.deleted_at.is_(None)))
-    axes = db.session.scalar(select(func.count()).select_from(Axis).where(
-        Axis.table_id == table.id, Axis.deleted_at.is_(None)))
+_UNKNOWN = object()
+
+
+def progress(table: Table, *, notes: int | None = None, axes: int | None = None,
+             proposal=_UNKNOWN) -> dict:
+    """What a table has made so far, as the console and the plenary show it; a caller that
+    has already counted the notes and axes, or loaded the card, passes them in."""
+    if notes is None:
+        notes = db.session.scalar(select(func.count()).select_from(Note).where(
+            Note.table_id == table.id, Note.deleted_at.is_(None)))
+    if axes is None:
+        axes = db.session.scalar(select(func.count()).select_from(Axis).where(
+            Axis.table_id == table.id, Axis.deleted_at.is_(None)))
     votes = db.session.scalar(select(func.count()).select_from(Vote).join(Axis).where(
         Axis.table_id == table.id, Axis.deleted_at.is_(None)))
-    proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
+    if proposal is _UNKNOWN:
+        proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
     filled, total = card_completeness(proposal)
     return {
         "notes": notes,

@@ -1,12 +1,14 @@
 """The plenary screen: the whole room at projector size, read-only, behind its own token."""
 
+from collections import Counter
+
 from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 
 from . import db
 from .consolidation import priority_groups
 from .day import progress
-from .models import Axis, Connection, Event, Note, Participant, Proposal, Table, live_notes
+from .models import Axis, Connection, Event, Note, Participant, Proposal, Table
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
 
@@ -49,22 +51,27 @@ def wall_mark(event) -> str:
 
 
 def table_card(table) -> dict:
-    """What the plenary shows of one table: who is here, notes per theme, the latest notes."""
+    """What the plenary shows of one table: who is here, notes per theme, the latest notes,
+    its axes, its card and its progress.
+
+    Built on every push to the table, so in few queries: who is connected, the live notes'
+    themes and texts (a table has tens of notes, not thousands), the axes, the card, the dots.
+    """
+    # Who is here and the notes as plain column queries: no ORM entities built for them.
+    people, connections, notes = Participant.__table__, Connection.__table__, Note.__table__
     present = db.session.scalars(
-        select(Participant.name).join(Connection, Connection.participant_id == Participant.id)
-        .where(Connection.table_id == table.id).distinct().order_by(Participant.name)).all()
-    counts = dict(db.session.execute(
-        select(Note.theme_id, func.count()).where(Note.table_id == table.id,
-                                                  Note.deleted_at.is_(None))
-        .group_by(Note.theme_id)).all())
-    latest = db.session.scalars(
-        live_notes(table.id).order_by(None).order_by(Note.id.desc()).limit(LATEST)).all()
+        select(people.c.name).join(connections, connections.c.participant_id == people.c.id)
+        .where(connections.c.table_id == table.id).distinct().order_by(people.c.name)).all()
+    notes = db.session.execute(
+        select(notes.c.theme_id, notes.c.text).where(notes.c.table_id == table.id,
+                                                     notes.c.deleted_at.is_(None))
+        .order_by(notes.c.id.desc())).all()
     axes = db.session.execute(
         select(Axis.name, Axis.theme_id, func.count(Note.id))
         .outerjoin(Note, (Note.axis_id == Axis.id) & Note.deleted_at.is_(None))
         .where(Axis.table_id == table.id, Axis.deleted_at.is_(None))
         .group_by(Axis.id).order_by(Axis.position, Axis.id)).all()
     proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
-    return {"table": table, "present": present, "counts": counts, "latest": latest,
-            "total": sum(counts.values()), "axes": axes, "proposal": proposal,
-            "progress": progress(table)}
+    return {"table": table, "present": present, "counts": Counter(n.theme_id for n in notes),
+            "latest": notes[:LATEST], "total": len(notes), "axes": axes, "proposal": proposal,
+            "progress": progress(table, notes=len(notes), axes=len(axes), proposal=proposal)}

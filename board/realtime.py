@@ -40,6 +40,7 @@ def init_app(app):
     socketio.on_event("disconnect", disconnect)
     socketio.on_event("presence", presence)
     socketio.on_event("remote", remote)
+    app.after_request(_tell_the_writer)
 
 
 def server_id() -> str:
@@ -83,7 +84,17 @@ def render(template: str, **context) -> str:
 def table_changed(table: Table, html: str = "") -> None:
     """After a saved change at a table: push `html` to its tablets, its card to the plenary."""
     socketio.emit("push", {"seq": table.seq, "html": html}, to=table_room(table.id))
+    g.pushed_seq = table.seq
     _card_changed(table)
+
+
+def _tell_the_writer(response):
+    # The writer learns which numbered push its change is: its page (and the benchmark)
+    # can tell its own change from the others'.
+    seq = g.get("pushed_seq")
+    if seq is not None:
+        response.headers["X-Tablee-Seq"] = str(seq)
+    return response
 
 
 def event_changed(event: Event, tablets_html: str = "", wall_html: str = "",

@@ -143,12 +143,11 @@ def _theme_of(event_id: int, theme_id: int) -> Theme:
 def create_note(participant: Participant, data: dict) -> tuple[Note, bool]:
     """Post a note; a retry with the same idempotency key returns the first one.
 
-    Returns the note and whether it was created now.
+    Returns the note and whether it was created now. A retry is rare: the unique
+    (author, key) constraint finds it, so a first post costs no lookup.
     """
     key = data.get("idempotency_key")
-    existing = made_before(Note, key, participant_id=participant.id)
-    if existing is not None:
-        return existing, False
+    # No lookup first: the unique (participant, key) turns a retry into the first note.
     table = participant.table
     theme = _theme_of(table.event_id, data["theme_id"])
     note, created = add_once(

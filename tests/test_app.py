@@ -1,3 +1,5 @@
+import zlib
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -102,3 +104,37 @@ def test_organizer_cli_creates_and_links(app, runner):
     assert organizer.check_password("motdepasse")
     link = runner.invoke(args=["organizer", "link", "camille"])
     assert "/organisation/lien/" in link.output
+
+
+def test_sqlite_runs_in_wal_mode_without_a_sync_per_commit(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+@pytest.mark.parametrize("url", ["/static/vendor/htmx-2.0.11.min.js", "/static/css/tablee.css",
+                                 "/"])
+def test_pages_scripts_and_styles_are_sent_compressed(client, url):
+    # What a tablet sends over plain HTTP on a venue LAN (no br outside HTTPS).
+    response = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert response.headers["Content-Encoding"] in ("gzip", "deflate")
+    raw = response.get_data()
+    body = zlib.decompress(raw, wbits=47)  # 47: a gzip or zlib header, detected
+    assert len(raw) < len(body) / 2
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    if url != "/":  # the page carries a fresh CSRF token each time
+        assert body == plain.get_data()
+
+
+def test_each_deployment_on_one_redis_gets_its_own_channel(tmp_path, monkeypatch):
+    from board import socketio
+
+    # init_app keeps the queue in the extension's options: give it a copy to drop after.
+    monkeypatch.setattr(socketio, "server_options", dict(socketio.server_options))
+    create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite",
+                "SOCKETIO_MESSAGE_QUEUE": "redis://127.0.0.1:6379/5",
+                "SOCKETIO_CHANNEL": "tablee-venue-2"})
+    assert socketio.server.manager.channel == "tablee-venue-2"

@@ -1,4 +1,5 @@
 import pytest
+from sqlalchemy import event as sa_event
 
 from board import db
 from board.models import Note
@@ -155,3 +156,25 @@ def test_the_board_region_carries_the_sequence_number(app, event, tablet):
     region = awa.get("/table/tableau", htmx=True).get_data(as_text=True)
     assert 'data-seq="2"' in region
     assert region.index("un") < region.index("deux")
+
+
+def test_a_post_costs_a_bounded_number_of_queries(app, event, tablet):
+    # A fresh request starts with an empty session: count what a tablet's post really costs.
+    # Two for the person with table, event and themes; the insert; the sequence; five for
+    # the plenary card (who is here, notes, proposal, and the table's progress: notes counted
+    # and proposal again); seven for the proposal card's list of notes pushed to the tablets.
+    awa = tablet(event.tables[0])
+    awa.socket()
+    theme = event.themes[0]
+    db.session.expunge_all()
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert awa.post_note("Un constat compté", theme, key="k-1").status_code == 201
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) <= 16, "\n".join(statements)

@@ -132,3 +132,16 @@ def test_the_plenary_token_cannot_write(app, event, client):
                            headers={"X-CSRFToken": csrf, "HX-Request": "true"})
     assert response.status_code == 401
     assert client.post(f"/pleniere/{token}", headers={"X-CSRFToken": csrf}).status_code == 405
+
+
+def test_a_write_answers_with_the_sequence_number_of_its_push(app, event, tablet):
+    awa = tablet(event.tables[0])
+    socket = awa.socket()
+    wall = plenary_socket(app, event)
+    wall.get_received()
+    response = awa.post_note("Numéroté")
+    [push] = pushes(socket)
+    assert response.headers["X-Tablee-Seq"] == str(push["seq"]) == "1"
+    [card] = pushes(wall)
+    assert f'id="plenary-table-{event.tables[0].id}" data-seq="1"' in card["html"]
+    assert "X-Tablee-Seq" not in awa.get("/table").headers

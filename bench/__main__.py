@@ -1,0 +1,315 @@
+"""`python -m bench`: run the load against Tablée and the bare server, print and save figures.
+
+Modes (see bench/README.md): `default` (Tablée on SQLite at the target rate, the bare server
+under the same shape, the board's first load in Chromium), `ramp`, `cluster`, `page`.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+import psutil
+
+from . import load
+from .servers import ROOT, Bare, Sampler, Tablee
+
+RESULTS = ROOT / "bench" / "results"
+P95_BOUND_MS = 150
+
+
+def pct(values, q):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def summary(values):
+    return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95),
+            "p99": pct(values, 99), "max": max(values) if values else None}
+
+
+def describe(run, actions, duration, sampler, kinds) -> dict:
+    """The figures of one window of load."""
+    for action in actions:
+        if not action.t1 and not action.error:
+            action.error = "unfinished when the load stopped"
+    seen = load.visibility(run, actions)
+    per_kind = {}
+    for kind in kinds:
+        mine = [a for a in actions if a.kind == kind.name]
+        if not mine:
+            continue
+        ok = [a for a in mine if not a.error]
+        figures = {"count": len(mine), "errors": len(mine) - len(ok),
+                   "response_ms": summary([(a.t1 - a.t0) * 1000 for a in ok])}
+        if kind.visible and kind.name in seen:
+            figures["visible_peers_ms"] = summary(seen[kind.name].peers)
+            figures["visible_plenary_ms"] = summary(seen[kind.name].plenary)
+            figures["not_visible"] = seen[kind.name].lost
+        per_kind[kind.name] = figures
+    visible = [v for s in seen.values() for v in s.peers]
+    everywhere = [max(p, w) for s in seen.values() for p, w in zip(s.peers, s.plenary,
+                                                                    strict=True)]
+    errors = [a.error for a in actions if a.error]
+    return {
+        "duration_s": round(duration, 1),
+        "actions": len(actions),
+        "actions_per_s": round(sum(1 for a in actions if not a.error) / duration, 1),
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:5],
+        "not_visible": sum(s.lost for s in seen.values()),
+        "visible_peers_ms": summary(visible),
+        "visible_everywhere_ms": summary(everywhere),
+        "kinds": per_kind,
+        "server_peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
+        "server_cpu_s": round(sampler.cpu_seconds(), 1),
+        # CPU per action does not depend on what else the machine runs, unlike latency:
+        # 1000 / it is the most one core could take.
+        "server_cpu_ms_per_action": round(sampler.cpu_seconds() * 1000 / max(len(actions), 1),
+                                          2),
+        "stale_pushes": sum(v.stale for v in [*run.tablets, *run.screens]),
+        "refetches": sum(v.refetches for v in [*run.tablets, *run.screens]),
+        "sockets_dropped": sum(v.drops for v in [*run.tablets, *run.screens]),
+        "refetch_errors": sum(v.refetch_errors for v in [*run.tablets, *run.screens]),
+        "generator_late_starts": len(run.loop_lag),
+    }
+
+
+async def sample_forever(sampler):
+    while True:
+        sampler.sample()
+        await asyncio.sleep(0.5)
+
+
+async def load_target(target, args, kinds, rates, duration, profile=None):
+    """Join every tablet, then drive each rate in turn; stop at the first that fails."""
+    tables = target.seed(args.tables)
+    target.start()
+    results = []
+    connector = aiohttp.TCPConnector(limit=args.connections)
+    async with aiohttp.ClientSession(connector=connector,
+                                     cookie_jar=aiohttp.DummyCookieJar()) as http, \
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                  cookie_jar=aiohttp.DummyCookieJar()) as sockets:
+        run = load.Run(target, http, sockets, tables, args.tablets // args.tables,
+                       args.screens)
+        sampler = Sampler(target.pids())
+        ticker = asyncio.get_running_loop().create_task(sample_forever(sampler))
+        try:
+            started = time.perf_counter()
+            await run.join_all(progress=lambda n: print(f"    {n} joined", flush=True))
+            joined = time.perf_counter() - started
+            print(f"  {target.name}: {len(run.tablets)} tablets and {len(run.screens)} screens "
+                  f"joined in {joined:.1f} s", flush=True)
+            await asyncio.sleep(2)  # the presence pushes of the joins settle
+            spy = start_profile(target, profile, duration)
+            for rate in rates:
+                sampler.restart()
+                begin = time.perf_counter()
+                actions = await run.drive(kinds, rate, duration)
+                elapsed = time.perf_counter() - begin
+                await asyncio.sleep(args.drain)
+                figures = describe(run, actions, min(elapsed, duration), sampler, kinds)
+                figures["target_rate"] = rate
+                figures["joined_s"] = round(joined, 1)
+                held = holds(figures, rate)
+                figures["held"] = held
+                results.append(figures)
+                print_line(target.name, figures, flush=True)
+                if not held and len(rates) > 1:
+                    break
+            stop_profile(spy)
+            figures = results[-1]
+            figures.update(target.check_database(run.expected))
+            figures["generator_cpu_s"] = round(sum(psutil.Process().cpu_times()[:2]), 1)
+        finally:
+            ticker.cancel()
+            await run.close()
+            target.stop()
+    return results
+
+
+def holds(figures, rate) -> bool:
+    p95 = figures["visible_everywhere_ms"]["p95"]
+    return (figures["errors"] == 0 and figures["not_visible"] == 0
+            and p95 is not None and p95 <= P95_BOUND_MS
+            and figures["actions_per_s"] >= 0.95 * rate)
+
+
+def print_line(name, f, flush=True):
+    v = f["visible_everywhere_ms"]
+    print(f"  {name} @ {f['target_rate']}/s: {f['actions_per_s']}/s done, "
+          f"visible everywhere p50 {fmt(v['p50'])} p95 {fmt(v['p95'])} p99 {fmt(v['p99'])} "
+          f"max {fmt(v['max'])} ms, errors {f['errors']}, not visible {f['not_visible']}, "
+          f"RSS {f['server_peak_rss_mb']} MB, CPU {f['server_cpu_s']} s "
+          f"({f['server_cpu_ms_per_action']} ms per action)"
+          + (" (held)" if f["held"] else " (missed)"), flush=flush)
+
+
+def fmt(ms):
+    return "-" if ms is None else f"{ms:.0f}"
+
+
+PROFILE_FORMATS = {".json": "speedscope", ".txt": "raw", ".svg": "flamegraph"}
+
+
+def start_profile(target, profile, duration):
+    if not profile:
+        return None
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen([py_spy, "record", "-p", str(target.pids()[0]), "-d",
+                             str(int(duration)), "-r", "50", "-f", PROFILE_FORMATS.get(
+                                 Path(profile).suffix, "flamegraph"), "-o", profile],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_profile(spy):
+    if spy is not None:
+        try:
+            spy.wait(30)
+        except subprocess.TimeoutExpired:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(10)
+
+
+def machine() -> dict:
+    return {"cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30),
+            "python": platform.python_version(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "board", "templates",
+                                "static", "bench"], cwd=ROOT, capture_output=True,
+                               text=True).stdout.strip()
+        return out + ("+changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def ramp_rates(args):
+    return list(range(args.ramp_start, args.ramp_max + 1, args.ramp_step))
+
+
+async def main(args) -> dict:
+    report = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "commit": commit(),
+              "machine": machine(), "mode": args.mode,
+              "shape": {"tablets": args.tablets, "tables": args.tables,
+                        "screens": args.screens, "rate": args.rate,
+                        "duration_s": args.duration}}
+    workdir = Path(tempfile.mkdtemp(prefix="tablee-bench-"))
+    sqlite = f"sqlite:///{workdir / 'bench.sqlite'}"
+    try:
+        if args.mode == "page" or (args.mode == "default" and "page" not in args.skip):
+            from .page import first_load
+
+            print("The table board's first load (Chromium, tablet, 4x CPU slowdown)", flush=True)
+            report["page"] = await first_load(Tablee(workdir, sqlite))
+            print(f"  {json.dumps(report['page'])}", flush=True)
+        if args.mode == "default":
+            print(f"Tablée, one process, SQLite: {args.rate} actions/s for {args.duration} s",
+                  flush=True)
+            report["tablee"] = await load_target(Tablee(workdir, sqlite), args,
+                                                 load.TABLEE_KINDS, [args.rate],
+                                                 args.duration, args.profile)
+            if "bare" not in args.skip:
+                print(f"Bare Flask-SocketIO, same shape: {args.rate} posts/s", flush=True)
+                report["bare"] = await load_target(Bare(workdir), args, load.BARE_KINDS,
+                                                   [args.rate], args.duration)
+        elif args.mode == "ramp":
+            rates = ramp_rates(args)
+            print(f"Ramp, {args.duration} s per step, rates {rates}", flush=True)
+            report["tablee"] = await load_target(Tablee(workdir, sqlite), args,
+                                                 load.TABLEE_KINDS, rates, args.duration,
+                                                 args.profile)
+            report["bare"] = await load_target(Bare(workdir), args, load.BARE_KINDS, rates,
+                                               args.duration)
+            tablee, bare = last_held(report["tablee"]), last_held(report["bare"])
+            report["sustainable"] = {"tablee": tablee, "bare": bare,
+                                     "ratio": round(tablee / bare, 2) if tablee and bare
+                                     else None}
+            print(f"  last rate held: Tablée {tablee}/s, bare {bare}/s, ratio "
+                  f"{report['sustainable']['ratio']}", flush=True)
+        elif args.mode == "cluster":
+            queue = args.redis
+            print(f"Tablée, {args.processes} processes, PostgreSQL + Redis queue: "
+                  f"{args.rate} actions/s for {args.duration} s", flush=True)
+            rates = ramp_rates(args) if args.ramp else [args.rate]
+            report["tablee"] = await load_target(
+                Tablee(workdir, args.postgres, args.processes, queue), args,
+                load.TABLEE_KINDS, rates, args.duration, args.profile)
+            if args.ramp:
+                report["sustainable"] = {"tablee": last_held(report["tablee"])}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return report
+
+
+def last_held(results):
+    held = [r["target_rate"] for r in results if r["held"]]
+    return held[-1] if held else None
+
+
+def parse(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=("default", "ramp", "cluster", "page"),
+                        default="default")
+    parser.add_argument("--tablets", type=int, default=1000)
+    parser.add_argument("--tables", type=int, default=200)
+    parser.add_argument("--screens", type=int, default=4)
+    parser.add_argument("--rate", type=int, default=200, help="actions per second")
+    parser.add_argument("--duration", type=float, default=60,
+                        help="seconds of load (per step when ramping)")
+    parser.add_argument("--drain", type=float, default=3,
+                        help="seconds to wait after the load for the last pushes")
+    parser.add_argument("--ramp", action="store_true", help="ramp in cluster mode")
+    parser.add_argument("--ramp-start", type=int, default=100)
+    parser.add_argument("--ramp-step", type=int, default=50)
+    parser.add_argument("--ramp-max", type=int, default=600)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=200,
+                        help="HTTP connections the load generator keeps open at most")
+    parser.add_argument("--postgres", default=os.environ.get(
+        "TABLEE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/tablee_bench"))
+    parser.add_argument("--redis", default=os.environ.get(
+        "TABLEE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"))
+    parser.add_argument("--kinds", help="the kinds of action to take, comma-separated "
+                        "(default: all of them, in their proportions)")
+    parser.add_argument("--skip", default="", help="comma-separated parts of the default "
+                        "mode to leave out: page, bare")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="record the (first) Tablée process with py-spy into FILE "
+                             "(.svg flame graph, .json speedscope, .txt collapsed stacks)")
+    parser.add_argument("--out", help="where to save the JSON report "
+                        "(default bench/results/<date>-<mode>.json)")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    if arguments.kinds:
+        wanted = arguments.kinds.split(",")
+        load.TABLEE_KINDS[:] = [k for k in load.TABLEE_KINDS if k.name in wanted]
+    result = asyncio.run(main(arguments))
+    RESULTS.mkdir(exist_ok=True)
+    out = Path(arguments.out) if arguments.out else RESULTS / (
+        datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{arguments.mode}.json")
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(f"Saved {out}")
+    sys.exit(0)

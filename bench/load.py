@@ -1,0 +1,518 @@
+"""Simulated tablets and plenary screens, the kinds of action they take, and what is measured.
+
+A tablet behaves like static/js/tablee.js: it joins its table over HTTP (join code, session
+cookie, CSRF token), opens a Socket.IO connection to its room, applies numbered pushes in
+order, and refetches its board region on a gap or when ``hello`` says it is behind. A plenary
+screen follows the event's room and refetches the wall on every (re)connection.
+
+Every view of a table records when it reached which sequence number. A write answers with
+the sequence number its change got (``X-Tablee-Seq``), so "write → visible" on a peer is the
+first moment that peer's view reached that number, whether by a push or by a refetch; on the
+plenary, the first card of that table carrying ``data-seq`` at least that number.
+"""
+
+import asyncio
+import itertools
+import random
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import socketio
+
+BOARD_SEQ = re.compile(r'id="board"[^>]*?data-seq="(\d+)"')
+CARD_SEQ = re.compile(r'id="plenary-table-(\d+)"[^>]*?data-seq="(\d+)"')
+PAGE_CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
+FORM_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+THEME_IDS = re.compile(r'name="theme_id" value="(\d+)"')
+NEW_NOTE = re.compile(r'beforeend:#notes">\s*<article id="note-(\d+)"')
+HTTP_TIMEOUT = 15
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+@dataclass
+class Action:
+    """One write (or reconnection) and what it led to."""
+
+    kind: str
+    table_id: int
+    tablet: int
+    t0: float
+    t1: float = 0.0
+    status: int = 0
+    seq: int | None = None
+    error: str = ""
+
+
+@dataclass
+class Kind:
+    """A kind of action: what it does and how often, relative to the others.
+
+    ``run`` performs it for a tablet and returns (HTTP status, sequence number of the change
+    or None), timed from its start; ``prepare`` runs just before, untimed (a tablet falling
+    asleep before it wakes); ``eligible`` says whether this tablet can do it now (a tablet
+    edits only a note it posted); ``visible`` whether write → visible applies (not to a
+    reconnection).
+    """
+
+    name: str
+    weight: float
+    run: Callable[["Tablet"], Awaitable[tuple[int, int | None]]]
+    eligible: Callable[["Tablet"], bool] = lambda tablet: True
+    visible: bool = True
+    prepare: Callable[["Tablet"], Awaitable[None]] | None = None
+
+
+@dataclass
+class TableInfo:
+    id: int
+    number: int
+    join_code: str = ""
+
+
+@dataclass
+class Expected:
+    """What the database must hold at the end for one posted note."""
+
+    text: str
+    note_id: int | None = None
+    deleted: bool = False
+    # Edits and deletions whose answer never came (a timeout): saved or not, both are right.
+    maybe_texts: set[str] = field(default_factory=set)
+    maybe_deleted: bool = False
+
+
+class Run:
+    """The shared state of one load run: the clients, the actions, the expectations."""
+
+    def __init__(self, target, http, sockets, tables: list[TableInfo], per_table: int,
+                 screens: int):
+        self.target = target
+        self.http = http  # HTTP requests, a bounded pool of connections
+        self.sockets = sockets  # one WebSocket per client, no bound
+        self.tables = tables
+        self.tablets = [Tablet(self, i, table) for i, table in
+                        enumerate(t for t in tables for _ in range(per_table))]
+        self.screens = [Screen(self, i) for i in range(screens)]
+        self.actions: list[Action] = []
+        self.expected: dict[str, Expected] = {}
+        self.markers = itertools.count(1)
+        self.tasks: set[asyncio.Task] = set()
+        self.closing = False
+        self.recoveries: set[asyncio.Task] = set()
+        self.loop_lag: list[float] = []
+
+    def marker(self) -> str:
+        return f"bx{next(self.markers):06d}x"
+
+    async def join_all(self, concurrency=16, progress=None):
+        gate = asyncio.Semaphore(concurrency)
+        done = itertools.count(1)
+
+        async def one(tablet):
+            async with gate:
+                await tablet.join()
+                await tablet.connect()
+            n = next(done)
+            if progress and n % 200 == 0:
+                progress(n)
+
+        await asyncio.gather(*(one(t) for t in self.tablets))
+        await asyncio.gather(*(s.connect() for s in self.screens))
+
+    async def drive(self, kinds: list[Kind], rate: float, duration: float) -> list[Action]:
+        """Start actions at `rate` per second for `duration` seconds, open loop: a slow
+        server does not slow the schedule down; what it cannot take shows as latency."""
+        weights = [k.weight for k in kinds]
+        first = len(self.actions)
+        start = now()
+        for n in itertools.count():
+            due = start + n / rate
+            if due - start >= duration:
+                break
+            delay = due - now()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            else:
+                self.loop_lag.append(-delay)
+            tablet = self._idle_tablet()
+            if tablet is None:
+                continue
+            kind = random.choices(kinds, weights)[0]
+            if not kind.eligible(tablet):
+                kind = kinds[0]
+            self._spawn(self.act(kind, tablet))
+        await self.settle()
+        return self.actions[first:]
+
+    def _idle_tablet(self):
+        for _ in range(20):
+            tablet = random.choice(self.tablets)
+            if not tablet.busy and tablet.online:
+                return tablet
+        return None
+
+    def spawn_recovery(self, view):
+        task = asyncio.get_running_loop().create_task(view._recover())
+        self.recoveries.add(task)
+        task.add_done_callback(self.recoveries.discard)
+
+    def _spawn(self, coro):
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def settle(self, timeout=HTTP_TIMEOUT + 5):
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=timeout)
+
+    async def act(self, kind: Kind, tablet: "Tablet"):
+        tablet.busy = True
+        action = Action(kind.name, tablet.table.id, tablet.index, now())
+        self.actions.append(action)
+        try:
+            if kind.prepare is not None:
+                await kind.prepare(tablet)
+                action.t0 = now()
+            action.status, action.seq = await kind.run(tablet)
+            if not 200 <= action.status < 400:
+                action.error = f"HTTP {action.status}"
+        except Exception as error:  # a timeout, a refused connection: count it, go on
+            action.error = f"{type(error).__name__}: {error}"[:200]
+        finally:
+            action.t1 = now()
+            tablet.busy = False
+
+    async def close(self):
+        self.closing = True
+        for task in [*self.recoveries, *self.tasks]:
+            task.cancel()
+        await asyncio.gather(*(c.sio.disconnect() for c in [*self.tablets, *self.screens]
+                               if c.sio is not None and c.sio.connected),
+                             return_exceptions=True)
+
+
+class View:
+    """What a page shows, as the sequence number it has reached over time."""
+
+    def __init__(self, run: Run, index: int):
+        self.run = run
+        self.index = index
+        self.base = run.target.base_for(index)
+        self.sio: socketio.AsyncClient | None = None
+        self.refetching: asyncio.Task | None = None
+        self.refetches = 0
+        self.refetch_errors = 0
+        self.stale = 0
+        self.online = False
+        self.sleeping = False
+        self.drops = 0
+        self.offline: list[tuple[float, float]] = []
+
+    def _client(self, cookie=""):
+        # engine.io moves a Cookie header into the session's cookie jar, which the shared
+        # session does not keep; headers given as websocket options are sent as they are.
+        sio = socketio.AsyncClient(reconnection=False, http_session=self.run.sockets,
+                                   handle_sigint=False, websocket_extra_options={
+                                       "headers": {"Cookie": cookie} if cookie else {}})
+        sio.on("hello", self.on_hello)
+        sio.on("push", self.on_push)
+        sio.on("disconnect", self.on_disconnect)
+        return sio
+
+    def on_disconnect(self, reason=None):
+        self.online = False
+        if not self.sleeping and not self.run.closing:
+            # Dropped by the server (or a ping lost): reconnect as socket.io-client does.
+            self.drops += 1
+            self.run.spawn_recovery(self)
+
+    async def _recover(self):
+        delay = 1.0  # socket.io-client's defaults: 1 s, doubling up to 5 s, ±50 %
+        for _ in range(30):
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            if self.run.closing:
+                return
+            try:
+                await self.connect()
+                return
+            except Exception:
+                delay = min(delay * 2, 5)
+
+    def refetch(self) -> asyncio.Task:
+        if self.refetching is None or self.refetching.done():
+            self.refetching = asyncio.get_running_loop().create_task(self._refetch())
+        return self.refetching
+
+    async def _refetch(self):
+        self.refetches += 1
+        try:
+            async with self.run.http.get(self.base + self.region_path(), headers=self.headers(),
+                                         timeout=HTTP_TIMEOUT) as response:
+                html = await response.text()
+        except Exception:  # like the page: still offline, the next connection tries again
+            self.refetch_errors += 1
+            return
+        self.apply_region(html, now())
+
+
+class Tablet(View):
+    def __init__(self, run: Run, index: int, table: TableInfo):
+        super().__init__(run, index)
+        self.table = table
+        self.cookie = ""
+        self.csrf = ""
+        self.themes: list[int] = []
+        self.last_seq: int | None = None
+        self.seen: list[tuple[float, int]] = []
+        self.busy = False
+        self.asleep_since = 0.0
+        self.greeted = asyncio.Event()
+        self.my_notes: list[int] = []
+        self.posting: dict[str, str] = {}  # marker of a post whose push has not come yet
+
+    def headers(self, htmx=True):
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if htmx:
+            headers.update({"HX-Request": "true", "X-CSRFToken": self.csrf})
+        return headers
+
+    def region_path(self):
+        return self.run.target.region_path(self)
+
+    async def join(self):
+        await self.run.target.join(self)
+
+    async def connect(self):
+        self.sio = self._client(self.cookie)
+        await self.sio.connect(self.base, auth={"room": f"table-{self.table.id}"},
+                               transports=["websocket"], wait_timeout=30)
+        self.online = True
+
+    def mark(self, seq: int, at: float):
+        self.last_seq = seq
+        self.seen.append((at, seq))
+
+    def apply_region(self, html, at):
+        found = BOARD_SEQ.search(html)
+        if found:
+            self.mark(int(found[1]), at)
+
+    def on_hello(self, msg):
+        if msg.get("seq") != self.last_seq:
+            self.refetch()
+        self.greeted.set()
+
+    def on_push(self, msg):
+        at = now()
+        html = msg.get("html", "")
+        if self.posting and "beforeend:#notes" in html:
+            self._learn_note_id(html)
+        seq = msg.get("seq")
+        if seq is None:
+            return
+        if self.last_seq is not None and seq <= self.last_seq:
+            self.stale += 1
+        elif self.last_seq is None or seq != self.last_seq + 1:
+            self.refetch()
+        else:
+            self.mark(seq, at)
+
+    def _learn_note_id(self, html):
+        for marker in list(self.posting):
+            if marker in html:
+                found = NEW_NOTE.search(html)
+                if found:
+                    note_id = int(found[1])
+                    self.my_notes.append(note_id)
+                    self.run.expected[marker].note_id = note_id
+                del self.posting[marker]
+
+    async def write(self, path, data) -> tuple[int, int | None]:
+        async with self.run.http.post(self.base + path, data=data, headers=self.headers(),
+                                      allow_redirects=False, timeout=HTTP_TIMEOUT) as response:
+            await response.read()
+            seq = response.headers.get("X-Tablee-Seq")
+            return response.status, int(seq) if seq else None
+
+
+class Screen(View):
+    """A plenary screen: whole table cards that replace themselves."""
+
+    def __init__(self, run: Run, index: int):
+        super().__init__(run, index)
+        self.cards: dict[int, list[tuple[float, int]]] = {}
+
+    def headers(self, htmx=True):
+        return {"HX-Request": "true"}
+
+    def region_path(self):
+        return self.run.target.wall_path()
+
+    async def connect(self):
+        self.sio = self._client()
+        await self.sio.connect(self.base, auth=self.run.target.screen_auth(),
+                               transports=["websocket"], wait_timeout=30)
+        self.online = True
+
+    def apply_region(self, html, at):
+        for table_id, seq in CARD_SEQ.findall(html):
+            self.cards.setdefault(int(table_id), []).append((at, int(seq)))
+
+    def on_hello(self, msg):
+        self.refetch()
+
+    def on_push(self, msg):
+        self.apply_region(msg.get("html", ""), now())
+
+
+# The kinds of action a tablet takes today. A new kind is a coroutine and a line in KINDS.
+
+NOTE_TEXT = "Pas assez de bus le soir après 21 h, les jeunes rentrent à pied du centre"
+
+
+async def post_note(tablet: Tablet):
+    marker = tablet.run.marker()
+    text = f"{marker} {NOTE_TEXT}"
+    tablet.run.expected[marker] = Expected(text)
+    tablet.posting[marker] = text
+    try:
+        status, seq = await tablet.write("/constats/", {
+            "text": text, "theme_id": random.choice(tablet.themes),
+            "idempotency_key": uuid.uuid4().hex})
+    except Exception:
+        del tablet.run.expected[marker]  # never acknowledged: the database may or may not have it
+        raise
+    if status >= 400:
+        del tablet.run.expected[marker]
+    return status, seq
+
+
+def _has_note(tablet: Tablet) -> bool:
+    return bool(tablet.my_notes)
+
+
+def _expected_for(run: Run, note_id: int) -> Expected:
+    return next(e for e in run.expected.values() if e.note_id == note_id)
+
+
+async def edit_note(tablet: Tablet):
+    note_id = random.choice(tablet.my_notes)
+    expected = _expected_for(tablet.run, note_id)
+    post_marker = expected.text.split()[0]
+    text = f"{post_marker} {tablet.run.marker()} revu : {NOTE_TEXT}"
+    try:
+        status, seq = await tablet.write(f"/constats/{note_id}/modifier", {
+            "text": text, "theme_id": random.choice(tablet.themes)})
+    except Exception:
+        expected.maybe_texts.add(text)
+        raise
+    if status < 400:
+        expected.text = text
+    return status, seq
+
+
+async def delete_note(tablet: Tablet):
+    note_id = tablet.my_notes.pop(random.randrange(len(tablet.my_notes)))
+    expected = _expected_for(tablet.run, note_id)
+    try:
+        status, seq = await tablet.write(f"/constats/{note_id}/supprimer", {})
+    except Exception:
+        expected.maybe_deleted = True
+        raise
+    if status < 400:
+        expected.deleted = True
+    return status, seq
+
+
+async def fall_asleep(tablet: Tablet):
+    tablet.online = False
+    tablet.sleeping = True
+    tablet.asleep_since = now()
+    await tablet.sio.disconnect()
+
+
+async def reconnect(tablet: Tablet):
+    """The tablet wakes: a new socket, ``hello``, and the refetch if it is behind."""
+    tablet.greeted.clear()
+    tablet.sleeping = False
+    try:
+        await tablet.connect()
+    except Exception:
+        tablet.run.spawn_recovery(tablet)
+        raise
+    await asyncio.wait_for(tablet.greeted.wait(), HTTP_TIMEOUT)
+    if tablet.refetching is not None:
+        await tablet.refetching
+    tablet.offline.append((tablet.asleep_since, now()))
+    return 200, None
+
+
+async def bare_post(tablet: Tablet):
+    async with tablet.run.http.post(f"{tablet.base}/push/{tablet.table.id}",
+                                    data={"text": f"{tablet.run.marker()} {NOTE_TEXT}"},
+                                    timeout=HTTP_TIMEOUT) as response:
+        await response.read()
+        return response.status, int(response.headers["X-Tablee-Seq"])
+
+
+TABLEE_KINDS = [
+    Kind("post", 0.60, post_note),
+    Kind("edit", 0.25, edit_note, _has_note),
+    Kind("delete", 0.13, delete_note, _has_note),
+    Kind("reconnect", 0.02, reconnect, visible=False, prepare=fall_asleep),
+]
+BARE_KINDS = [Kind("post", 1.0, bare_post)]
+
+
+@dataclass
+class Visibility:
+    peers: list[float] = field(default_factory=list)    # ms until every peer of the table saw it
+    plenary: list[float] = field(default_factory=list)  # ms until every plenary screen saw it
+    lost: int = 0                                       # acknowledged, never seen somewhere
+
+
+def first_reaching(seen: list[tuple[float, int]], seq: int, after: float) -> float | None:
+    for at, reached in seen:
+        if reached >= seq:
+            return at
+    return None
+
+
+def visibility(run: Run, actions: list[Action]) -> dict[str, Visibility]:
+    """Write → visible per kind: the slowest peer of the table, the slowest plenary screen."""
+    by_table: dict[int, list[Tablet]] = {}
+    for tablet in run.tablets:
+        by_table.setdefault(tablet.table.id, []).append(tablet)
+    result: dict[str, Visibility] = {}
+    for action in actions:
+        if action.error or action.seq is None:
+            continue
+        out = result.setdefault(action.kind, Visibility())
+        worst, lost = 0.0, False
+        for peer in by_table[action.table_id]:
+            if any(a <= action.t0 <= b for a, b in peer.offline):
+                continue  # asleep when it happened: its catch-up is the reconnection's figure
+            at = first_reaching(peer.seen, action.seq, action.t0)
+            if at is None:
+                lost = True
+            else:
+                worst = max(worst, at - action.t0)
+        worst_wall = 0.0
+        for screen in run.screens:
+            at = first_reaching(screen.cards.get(action.table_id, []), action.seq, action.t0)
+            if at is None:
+                lost = True
+            else:
+                worst_wall = max(worst_wall, at - action.t0)
+        if lost:  # counted apart: a latency of "never" has no place among the others
+            out.lost += 1
+        else:
+            out.peers.append(worst * 1000)
+            out.plenary.append(worst_wall * 1000)
+    return result
