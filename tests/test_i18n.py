@@ -11,7 +11,8 @@ from babel.messages.pofile import read_po
 from .conftest import csrf_token
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
+            "_ln": (1, 2), "lazy_ngettext": (1, 2)}
 
 
 def extracted_messages():
