@@ -14,9 +14,17 @@ def post_note(page, text, theme="Éducation"):
 
 
 def touch_drag(page, handle, target, steps=12):
-    """Drag with one finger: real touch events, as a tablet's screen sends them."""
+    """Drag with one finger: real touch events, as a tablet's screen sends them.
+
+    The page is scrolled first so that the grip sits near the top of the screen and the
+    target below it on the same screen, as a person would before dragging."""
+    handle.scroll_into_view_if_needed()
+    page.evaluate("y => window.scrollBy(0, y - 120)", handle.bounding_box()["y"])
     cdp = page.context.new_cdp_session(page)
     start, end = handle.bounding_box(), target.bounding_box()
+    viewport = page.viewport_size
+    assert 0 <= start["y"] and end["y"] + end["height"] / 2 <= viewport["height"], \
+        "the grip and the target do not fit on one screen"
     x0, y0 = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
     x1, y1 = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
     def touch(kind, *points):
