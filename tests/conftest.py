@@ -183,7 +183,8 @@ class World:
     """One event seen by every role: the clients, and the ids a URL of the app may need.
 
     `args` fills the variables of any URL rule; an area that adds a URL variable
-    (axis_id, proposal_id…) adds one entry here, for an object of table 1.
+    (axis_id, proposal_id…) adds one entry here, for an object of table 1;
+    `endpoint_args` overrides one for an endpoint where the same name means another thing.
     """
 
     def __init__(self, app, tag):
@@ -207,6 +208,26 @@ class World:
                                                              Participant.name == "Awa"))
         services.update_field(services.proposal_for(t1), "title", card_field_schemas["title"]
                               .load({"value": "La fiche de la table 1", "version": "0"}), awa)
+        # The morning and the day at table 1: an axis holding its note, a merge of two more
+        # notes (to undo), a priority axis gathered from the axis, the pitch queue and a
+        # sponsor on the card (for its follow-up).
+        from board.models import Sponsor
+
+        cap.post_note("Deux constats de la table 1")
+        cap.post_note("qui disent la même chose")
+        self.axis = services.create_axis(t1, {"name": "Mobilité", "theme_id":
+                                              self.event.themes[0].id})
+        services.move_note(self.note_t1, {"axis_id": self.axis.id, "index": None})
+        twins = db.session.scalars(db.select(Note.id).where(
+            Note.table_id == t1.id, Note.id != self.note_t1.id).order_by(Note.id)).all()
+        self.merged = services.merge_notes(t1, twins)
+        self.priority = services.gather_axes(self.event, {
+            "axis_ids": [self.axis.id], "title": "Se déplacer", "priority_axis_id": None,
+            "theme_id": None})
+        self.pitch = services.pitch_queue(self.event)[0]
+        self.proposal = services.proposal_for(t1)
+        db.session.add(Sponsor(proposal=self.proposal, name="Marraine", team="Voirie"))
+        db.session.commit()
         orga = signed_in_organizer(app.test_client(), f"orga-{tag}")
         plenary = app.test_client()
         assert plenary.get(f"/pleniere/{self.event.plenary_token}").status_code == 200
@@ -216,10 +237,30 @@ class World:
         self.tablets = {"participant_t1": p1, "participant_t2": p2, "captain_t1": cap}
         self.args = {"event_id": self.event.id, "table_id": t1.id, "note_id": self.note_t1.id,
                      "code": t1.join_code, "lang": "fr", "filename": "css/tablee.css",
-                     "field": "title", "version": 1}
+                     "field": "title", "version": 1, "axis_id": self.axis.id,
+                     "priority_id": self.priority.id,
+                     "gathering": self.priority.sources[0].gathering,
+                     "pitch_id": self.pitch.id, "proposal_id": self.proposal.id,
+                     "phase": "axes", "kind": "phase", "direction": "suivant"}
+        # Where one name means another thing on one endpoint.
+        self.endpoint_args = {"exports.csv_file": {"kind": "notes"},
+                              "axes.unmerge": {"note_id": self.merged.id}}
+
+    def new_axis(self) -> int:
+        """Another axis of table 1, not gathered yet (gathering takes an axis once)."""
+        return services.create_axis(self.t1, {"name": "Encore un axe",
+                                              "theme_id": self.event.themes[0].id}).id
+
+    def prototype(self) -> dict:
+        """Table 1's card selected as a prototype (only a prototype has a sponsor)."""
+        from board.models import utcnow
+
+        services.decide(self.proposal, {"verdict": "prototype", "comment": ""}, utcnow())
+        return {}
 
     def url_args(self, role, rule):
-        args = {name: self.args[name] for name in rule.arguments if name in self.args}
+        known = {**self.args, **self.endpoint_args.get(rule.endpoint, {})}
+        args = {name: known[name] for name in rule.arguments if name in known}
         if "token" in rule.arguments:
             # Only the plenary screen and the organizer (who sees it in the console) hold it.
             args["token"] = (self.event.plenary_token if role in ("plenary", "organizer")

@@ -11,7 +11,26 @@ import pytest
 from flask import g
 
 from board import db, socketio
-from board.models import Event, Note, Participant, Proposal, ProposalRevision, Table
+from board.models import (
+    Axis,
+    Countdown,
+    Decision,
+    Event,
+    FollowUpNote,
+    Note,
+    Participant,
+    PhaseStep,
+    Pitch,
+    PriorityAxis,
+    PrioritySource,
+    Proposal,
+    ProposalRevision,
+    SelectionLog,
+    Sponsor,
+    Stage,
+    Table,
+    Vote,
+)
 
 from .conftest import ROLES, csrf_token, pushes
 
@@ -23,8 +42,8 @@ SCREEN = frozenset({"plenary", "organizer"})
 CAPTAIN_1 = frozenset({"captain_t1"})
 NOBODY = frozenset()
 
-# (endpoint, method): the roles allowed, or (roles, the form a write sends). One line per
-# endpoint and method.
+# (endpoint, method): the roles allowed, or (roles, the form a write sends, or a function
+# of the World that makes it). One line per endpoint and method.
 ACCESS = {
     ("static", "GET"): EVERYONE,
     ("web.set_language", "POST"): EVERYONE,
@@ -57,17 +76,72 @@ ACCESS = {
     ("proposals.status", "POST"): (CAPTAIN_1, {"status": "ready"}),
     ("proposals.history", "GET"): TABLE_1,
     ("proposals.restore", "POST"): CAPTAIN_1,
+    # The morning at a table: an axis of table 1, a note of table 1; the captain's rights.
+    ("axes.create", "POST"): SEATED,  # always at the poster's own table
+    ("axes.show", "GET"): TABLE_1,
+    ("axes.edit", "GET"): TABLE_1,
+    ("axes.update", "POST"): (TABLE_1, lambda w: {"name": "Renommé",
+                                                  "theme_id": w.event.themes[0].id}),
+    ("axes.move", "POST"): (TABLE_1, {"index": "0"}),
+    ("axes.delete", "POST"): CAPTAIN_1,
+    ("axes.restore", "POST"): CAPTAIN_1,
+    ("axes.move_note", "POST"): (TABLE_1, {"axis_id": ""}),
+    ("axes.merge", "POST"): (CAPTAIN_1, lambda w: {"note_ids": [w.note_t1.id, w.merged.id]}),
+    ("axes.unmerge", "POST"): CAPTAIN_1,
+    ("axes.dots", "GET"): SEATED,  # my own dots
+    ("axes.vote", "POST"): SEATED,  # on an axis of the voter's own table, or 422
+    ("axes.withdraw", "POST"): SEATED,
+    ("axes.vote_state", "POST"): (CAPTAIN_1, {"votes_revealed": "true"}),
+    ("axes.sort", "POST"): SEATED,  # always the sorter's own table
+    # The organizer's consolidation.
+    ("consolidation.index", "GET"): ORGANIZER,
+    ("consolidation.vote_settings", "POST"): (ORGANIZER, {"dots_per_participant": "5"}),
+    ("consolidation.gather", "POST"): (ORGANIZER, lambda w: {
+        "axis_ids": [w.axis.id], "title": "Encore"}),
+    ("consolidation.undo", "POST"): ORGANIZER,
+    ("consolidation.split", "POST"): (ORGANIZER, {"title": "Scindé"}),
+    # The organizer's day: console, phases, countdowns, pitches, selection, follow-up.
+    ("day.console", "GET"): ORGANIZER,
+    ("day.region", "GET"): ORGANIZER,
+    ("day.set_phase", "POST"): (ORGANIZER, {"phase": "axes"}),
+    ("day.set_phase_step", "POST"): (ORGANIZER, {"instruction": "Votez", "minutes": "10"}),
+    ("day.control_countdown", "POST"): (ORGANIZER, {"action": "start", "seconds": "60"}),
+    ("day.move_pitch", "POST"): (ORGANIZER, {"offset": "1"}),
+    ("day.start_pitch", "POST"): ORGANIZER,
+    ("day.step_pitch", "POST"): ORGANIZER,
+    ("day.set_stage", "POST"): (ORGANIZER, {"screen": "results"}),
+    ("day.selection", "GET"): ORGANIZER,
+    ("day.decide", "POST"): (ORGANIZER, {"verdict": "prototype", "comment": "Oui"}),
+    ("day.close_selection", "POST"): ORGANIZER,
+    ("day.reopen_selection", "POST"): (ORGANIZER, {"reason": "Un oubli"}),
+    ("day.follow_up", "GET"): ORGANIZER,
+    ("day.set_sponsor", "POST"): (ORGANIZER, {"name": "Parrain", "team": "Voirie"}),
+    ("day.add_follow_up", "POST"): (ORGANIZER, {"noted_on": "2017-12-16",
+                                                "status": "experimenting"}),
+    # Exports and the next edition.
+    ("exports.index", "GET"): ORGANIZER,
+    ("exports.csv_file", "GET"): ORGANIZER,
+    ("exports.json_file", "GET"): ORGANIZER,
+    ("exports.report", "GET"): ORGANIZER,
+    ("exports.import_event", "GET"): ORGANIZER,
+    ("exports.import_event", "POST"): ORGANIZER,
+    ("exports.new_edition", "GET"): ORGANIZER,
+    ("exports.new_edition", "POST"): ORGANIZER,
 }
 
 # Socket.IO events coming in (besides connect/disconnect), each with a sample payload and
 # the roles allowed. A handler answers with an acknowledgement: {"ok": true} when it acted,
-# {"error": "…"} when it refused. Each role emits from the room it may follow.
+# {"error": "…"} (or {"ok": false, "errors": {…}}) when it refused. Each role emits from
+# the room it may follow (the organizer from its console).
 SOCKET_EVENTS = {
     "presence": ({"field": "title"}, SEATED),  # always about the sender's own table
+    # The console's remote: "next" puts table 1 on stage (its card becomes "pitched").
+    "remote": (lambda w: {"event_id": w.event.id, "action": "next"}, ORGANIZER),
 }
 
 # The room each role's page follows, and whether the server lets it in.
-ROOMS = {"table-1": TABLE_1, "table-2": frozenset({"participant_t2"}), "event": SCREEN}
+ROOMS = {"table-1": TABLE_1, "table-2": frozenset({"participant_t2"}), "event": SCREEN,
+         "console": ORGANIZER}
 
 REFUSED = {400, 401, 403, 404, 405}
 
@@ -103,6 +177,32 @@ def snapshot():
         db.session.execute(db.select(Participant.id, Participant.name)).all(),
         db.session.execute(db.select(Proposal.id, Proposal.title, Proposal.status)).all(),
         db.session.execute(db.select(ProposalRevision.id)).all(),
+        db.session.execute(db.select(Event.id, Event.phase, Event.dots_per_participant,
+                                     Event.dots_stack, Event.votes_live)).all(),
+        db.session.execute(db.select(Table.id, Table.votes_revealed, Table.vote_closed)
+                           .order_by(Table.id)).all(),
+        db.session.execute(db.select(Note.id, Note.axis_id, Note.position, Note.merged_into_id)
+                           .order_by(Note.id)).all(),
+        db.session.execute(db.select(Axis.id, Axis.name, Axis.theme_id, Axis.position,
+                                     Axis.deleted_at).order_by(Axis.id)).all(),
+        db.session.execute(db.select(Vote.id).order_by(Vote.id)).all(),
+        db.session.execute(db.select(PriorityAxis.id, PriorityAxis.title)
+                           .order_by(PriorityAxis.id)).all(),
+        db.session.execute(db.select(PrioritySource.id, PrioritySource.priority_axis_id)
+                           .order_by(PrioritySource.id)).all(),
+        db.session.execute(db.select(PhaseStep.id, PhaseStep.instruction, PhaseStep.minutes)
+                           .order_by(PhaseStep.id)).all(),
+        db.session.execute(db.select(Countdown.id, Countdown.ends_at, Countdown.remaining)
+                           .order_by(Countdown.id)).all(),
+        db.session.execute(db.select(Stage.id, Stage.screen, Stage.current_pitch_id,
+                                     Stage.pitch_seconds)).all(),
+        db.session.execute(db.select(Pitch.id, Pitch.position, Pitch.started_at)
+                           .order_by(Pitch.id)).all(),
+        db.session.execute(db.select(Decision.id, Decision.verdict, Decision.comment)).all(),
+        db.session.execute(db.select(SelectionLog.id)).all(),
+        db.session.execute(db.select(Sponsor.id, Sponsor.name, Sponsor.team, Sponsor.status))
+        .all(),
+        db.session.execute(db.select(FollowUpNote.id)).all(),
     )
 
 
@@ -119,6 +219,7 @@ def test_authorisation_matrix(app, world, endpoint, method):
         headers = {"HX-Request": "true"}
         entry = ACCESS[(endpoint, method)]
         roles, data = entry if isinstance(entry, tuple) else (entry, {})
+        data = data(w) if callable(data) else data
         before = snapshot()
         if method == "GET":
             response = client.get(url, headers=headers)
@@ -139,11 +240,11 @@ def test_authorisation_matrix(app, world, endpoint, method):
 def test_socket_rooms_matrix(app, world, room):
     w = world()
     name = {"table-1": f"table-{w.t1.id}", "table-2": f"table-{w.t2.id}",
-            "event": f"event-{w.event.id}"}[room]
+            "event": f"event-{w.event.id}", "console": f"console-{w.event.id}"}[room]
     for role in ROLES:
         auth = {"room": name}
-        if room == "event" and role in SCREEN and role != "organizer":
-            auth["token"] = w.event.plenary_token
+        if room in ("event", "console") and role == "plenary":
+            auth["token"] = w.event.plenary_token  # it opens the wall, never the console
         socket = socketio.test_client(app, flask_test_client=w.clients[role], auth=auth)
         assert socket.is_connected() == (role in ROOMS[room]), role
         if socket.is_connected():
@@ -156,7 +257,7 @@ def test_socket_events_matrix(app, world, event_name):
     for role in ROLES:
         w = world()
         room = {"participant_t2": f"table-{w.t2.id}", "plenary": f"event-{w.event.id}",
-                "organizer": f"event-{w.event.id}"}.get(role, f"table-{w.t1.id}")
+                "organizer": f"console-{w.event.id}"}.get(role, f"table-{w.t1.id}")
         auth = {"room": room, "token": w.event.plenary_token if role == "plenary" else None}
         socket = socketio.test_client(app, flask_test_client=w.clients[role], auth=auth)
         if not socket.is_connected():
@@ -165,10 +266,11 @@ def test_socket_events_matrix(app, world, event_name):
         before = snapshot()
         answer = socket.emit(event_name, payload(w) if callable(payload) else payload,
                              callback=True)
+        refused = bool(answer) and ("error" in answer or answer.get("ok") is False)
         if role in allowed:
-            assert answer and "error" not in answer, (role, answer)
+            assert answer and not refused, (role, answer)
         else:
-            assert answer and "error" in answer, (role, answer)
+            assert answer and refused, (role, answer)
             assert snapshot() == before, role
 
 

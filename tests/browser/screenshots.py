@@ -10,7 +10,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from board import create_app, db, demo
+from board import create_app, db, demo, services
+from board.models import Note, PriorityAxis, utcnow
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, PROJECTOR, TABLET, LiveServer
 
@@ -64,11 +65,45 @@ def shoot(server, event):
             page.get_by_label(event.themes[theme_index].name).check()
             page.get_by_role("button", name="Publier").click()
             page.locator(".note", has_text=text).wait_for()
+        tablets[(0, "Awa")].screenshot(path=OUT / "tablet-board.png")
+
+        # The morning at table 1: an axis with its notes.
+        table = event.tables[0]
+        event.phase = "axes"
+        axis = services.create_axis(table, {"name": "Les familles face au décrochage",
+                                            "theme_id": event.themes[0].id})
+        for note in db.session.scalars(db.select(Note).where(
+                Note.table_id == table.id, Note.theme_id == event.themes[0].id)).all():
+            services.move_note(note, {"axis_id": axis.id, "index": None})
+        awa = tablets[(0, "Awa")]
+        awa.reload()
+        awa.locator('#connection[data-state="online"]').wait_for()
+        awa.screenshot(path=OUT / "tablet-axes.png")
+
+        # The afternoon: the room's priority axes (the six of the real day) and table 1's card,
+        # the first prototype of the real day.
+        for position, (theme, title) in enumerate(
+                (t, title) for t, facts in zip(event.themes, demo.day()["themes"], strict=True)
+                for title in facts["axes"]):
+            db.session.add(PriorityAxis(event=event, theme=theme, title=title, position=position))
+        services.set_phase(event, "drafting", utcnow())
+        card = services.proposal_for(table)
+        prototype = demo.day()["prototypes"][0]
+        card.title, card.city, card.department = (prototype["title"], prototype["city"],
+                                                  prototype["department"])
+        card.priority_axis = event.priority_axes[4]
+        card.need = "Les jeunes du quartier ne savent pas où chercher un emploi près de chez eux."
+        card.objective = "Un lieu d'accueil emploi dans les centres sociaux, ouvert le soir."
+        card.budget_amount, card.budget_purpose = 15000, "un animateur à mi-temps pendant un an"
+        card.partners, card.skills = ["Centres sociaux", "Mission locale"], ["Animation", "Emploi"]
+        db.session.commit()
+        awa.reload()
+        awa.locator('#connection[data-state="online"]').wait_for()
+        awa.screenshot(path=OUT / "tablet-card.png", full_page=True)
 
         join = browser.new_context(viewport=TABLET, locale="fr-FR").new_page()
         join.goto(f"{server.url}/j/{event.tables[3].join_code}")
         join.screenshot(path=OUT / "join.png")
-        tablets[(0, "Awa")].screenshot(path=OUT / "tablet-board.png")
 
         wall = browser.new_context(viewport=PROJECTOR, locale="fr-FR").new_page()
         wall.goto(f"{server.url}/pleniere/{event.plenary_token}")
