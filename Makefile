@@ -50,15 +50,15 @@ test: dev translations $(AXE)
 
 # Pictures of the pages for the README, made from the demo event by a real browser.
 # Two gunicorn processes (one gevent worker each, ports 5001 and 5002) on the local
-# PostgreSQL and Redis: see deploy/run_cluster.py for the settings it takes.
+# PostgreSQL and Redis: see board/cluster.py for the settings it takes.
 run-cluster: translations
-	$(BIN)/python deploy/run_cluster.py
+	$(BIN)/python -m board.cluster
 
 screenshots: dev translations
 	$(BIN)/python -m tests.browser.screenshots
 
 lint: dev
-	$(BIN)/ruff check board tests bench deploy wsgi.py
+	$(BIN)/ruff check board tests bench wsgi.py
 
 # Extract new UI text into the catalogues (then translate translations/en).
 catalogues: install

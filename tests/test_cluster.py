@@ -17,12 +17,10 @@ from pathlib import Path
 import pytest
 
 from board import create_app, db, services
+from board.cluster import gunicorn_args  # noqa: E402
 from board.models import Connection
 
 from .conftest import _PG_SKIP, POSTGRES_URL
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
-from run_cluster import gunicorn_args  # noqa: E402
 
 REDIS_URL = os.environ.get("TABLEE_TEST_REDIS_URL")
 ROOT = Path(__file__).resolve().parents[1]
