@@ -1,7 +1,7 @@
 """`make run-cluster`: several server processes on one PostgreSQL database and one Redis.
 
 Each process is gunicorn with one gevent worker on its own port, as in production behind
-a proxy with sticky sessions (see deploy/nginx.conf). Open a tablet on one port and the
+a proxy with sticky sessions (the nginx sample in the README). Open a tablet on one port and the
 plenary on another: pushes cross processes through Redis.
 
 Environment: TABLEE_SQLALCHEMY_DATABASE_URI (default: database `tablee` of the local
