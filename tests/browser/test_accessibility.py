@@ -80,3 +80,27 @@ def test_a_note_can_be_posted_edited_and_deleted_with_the_keyboard_alone(open_pa
     page.get_by_role("button", name="Supprimer").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#notes .note")).to_have_count(0)
+
+
+def test_the_organizers_day_pages(organizer_page, live, live_event, open_page):
+    """The régie (laptop and phone), selection, follow-up, exports, import, next edition,
+    the report, and the plenary in pitch and results modes."""
+    join(open_page, live, live_event.tables[0], "Awa")
+    page = organizer_page
+    base = f"{live.url}/organisation/evenements/{live_event.id}"
+    for path in ("/regie", "/selection", "/suivi", "/exports", "/nouvelle-edition", "/rapport",
+                 "/consolidation"):
+        page.goto(base + path)
+        assert serious_violations(page) == [], path
+    page.goto(f"{live.url}/organisation/importer")
+    assert serious_violations(page) == []
+    phone = page.context.new_page()
+    phone.set_viewport_size({"width": 390, "height": 844})
+    phone.goto(base + "/regie")
+    assert serious_violations(phone) == []
+    # A pitch on the plenary, then the results.
+    phone.get_by_role("button", name="Suivant").first.click()
+    wall = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
+    wait_online(wall)
+    expect(wall.locator("#stage")).to_contain_text("Pitch")
+    assert serious_violations(wall) == []
