@@ -130,7 +130,7 @@ def test_deleting_a_note_in_an_axis_updates_the_axis_for_everyone(app, event, ta
     socket.get_received()
     awa.post(f"/constats/{note.id}/supprimer")
     [push] = pushes(socket)
-    assert 'id="columns"' in push["html"] and "0 constats" in push["html"]
+    assert 'id="columns"' in push["html"] and "0 constat" in push["html"]  # French: zero is singular
     assert "Parti bientôt" not in push["html"]
 
 
