@@ -143,6 +143,7 @@ def connect(auth):
             raise ConnectionRefusedError(_("Connexion refusée : réservé aux organisateurs."))
         join_room(event_room(event.id))
         join_room(console_room(event.id))
+        _opened.add(request.sid)
         emit("hello", {})
     else:
         event = db.session.get(Event, int(ident))

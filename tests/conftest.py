@@ -258,6 +258,14 @@ class World:
         services.decide(self.proposal, {"verdict": "prototype", "comment": ""}, utcnow())
         return {}
 
+    def closed(self) -> dict:
+        """The selection closed (its reopening takes a reason)."""
+        from board.models import utcnow
+
+        if services.selection_closed_at(self.event) is None:
+            services.close_selection(self.event, "orga", utcnow())
+        return {}
+
     def url_args(self, role, rule):
         known = {**self.args, **self.endpoint_args.get(rule.endpoint, {})}
         args = {name: known[name] for name in rule.arguments if name in known}
