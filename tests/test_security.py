@@ -34,6 +34,13 @@ from board.models import (
 
 from .conftest import ROLES, csrf_token, pushes
 
+
+@pytest.fixture
+def database_url(tmp_path):
+    """Who may do what does not depend on the database: the matrix runs on SQLite alone
+    (every service and view it calls also runs on PostgreSQL in the other test files)."""
+    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+
 EVERYONE = frozenset(ROLES)
 SEATED = frozenset({"participant_t1", "participant_t2", "captain_t1"})
 TABLE_1 = frozenset({"participant_t1", "captain_t1"})
