@@ -65,6 +65,7 @@ def create_app(test_config=None):
         SOCKETIO_CHANNEL="tablee",
         HOUSEKEEPING_INTERVAL=15,
         PRESENCE_TIMEOUT=60,
+        PLENARY_CARD_DELAY=0.05,
         ASSETS_CDN=True,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "..", "translations"),

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from . import db, realtime, services
 from .auth import current_organizer, organizer_required
@@ -21,11 +21,9 @@ from .models import (
     FOLLOW_UP_STATUSES,
     PHASES,
     PITCH_WARNING_SECONDS,
-    Axis,
     Countdown,
     Decision,
     Event,
-    Note,
     PhaseStep,
     Pitch,
     Proposal,
@@ -33,7 +31,6 @@ from .models import (
     Sponsor,
     Stage,
     Table,
-    Vote,
     empty_card_fields,
     utcnow,
 )
@@ -95,34 +92,6 @@ def card_completeness(proposal: Proposal | None) -> tuple[int, int]:
     if proposal is None:
         return 0, total
     return total - len(empty_card_fields(proposal, CARD_FIELDS)), total
-
-
-_UNKNOWN = object()
-
-
-def progress(table: Table, *, notes: int | None = None, axes: int | None = None,
-             proposal=_UNKNOWN) -> dict:
-    """What a table has made so far, as the console and the plenary show it; a caller that
-    has already counted the notes and axes, or loaded the card, passes them in."""
-    if notes is None:
-        notes = db.session.scalar(select(func.count()).select_from(Note).where(
-            Note.table_id == table.id, Note.deleted_at.is_(None)))
-    if axes is None:
-        axes = db.session.scalar(select(func.count()).select_from(Axis).where(
-            Axis.table_id == table.id, Axis.deleted_at.is_(None)))
-    votes = db.session.scalar(select(func.count()).select_from(Vote).join(Axis).where(
-        Axis.table_id == table.id, Axis.deleted_at.is_(None)))
-    if proposal is _UNKNOWN:
-        proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
-    filled, total = card_completeness(proposal)
-    return {
-        "notes": notes,
-        "axes": axes,
-        "votes": votes,
-        "card_filled": filled,
-        "card_total": total,
-        "card_ready": proposal is not None and proposal.status != "draft",
-    }
 
 
 def _existing(model, event_id, **kwargs):
@@ -203,14 +172,14 @@ def countdown_view(countdown: Countdown | None, at: datetime) -> dict | None:
 
 def console_context(event: Event, with_cards: bool = True) -> dict:
     """What the console shows; the tables' cards are left out of the pushed controls."""
-    from .plenary import table_card
+    from .plenary import table_cards
 
     return {"event": event, "phases": PHASES, "labels": PHASE_LABELS,
             "queue": services.pitch_queue(event),
             "steps": {s.phase: s for s in db.session.scalars(
                 select(PhaseStep).where(PhaseStep.event_id == event.id))},
             "defaults": DEFAULT_INSTRUCTIONS,
-            "cards": [table_card(t) for t in event.tables] if with_cards else [],
+            "cards": table_cards(event.tables) if with_cards else [],
             "proposals": {p.table_id: p for p in proposals_of(event)}}
 
 

@@ -10,7 +10,7 @@ from .auth import can_edit_note, current_participant, participant_required
 from .axes import push_columns
 from .limits import write_limit
 from .models import Note
-from .proposals import notes_field
+from .proposals import note_choice
 from .schemas import note_schema, note_update_schema
 from .web import wants_fragment
 
@@ -48,7 +48,7 @@ def create():
     if created:
         realtime.table_changed(me.table, realtime.render("notes/_note.html", note=note,
                                                          oob="beforeend:#notes")
-                               + notes_field(me.table))
+                               + note_choice(note, "posted"))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return _form({"theme_id": form.get("theme_id")}, status=201)
@@ -92,7 +92,7 @@ def update(note_id):
         return render_template("notes/_edit.html", note=stale.current, values=form, errors={},
                                theirs=stale.current, themes=note.table.event.themes), 409
     realtime.table_changed(note.table, realtime.render("notes/_note.html", note=note, oob="true")
-                           + notes_field(note.table))
+                           + note_choice(note, "edited"))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return render_template("notes/_note.html", note=note)
@@ -106,10 +106,10 @@ def delete(note_id):
     note = _editable_note(note_id)
     services.delete_note(note)
     if note.axis_id is not None:
-        push_columns(note.table, notes_field(note.table))  # the axis's count changes too
+        push_columns(note.table, note_choice(note, "deleted"))  # the axis's count changes too
     else:
         realtime.table_changed(note.table, realtime.render("notes/_gone.html", note=note)
-                               + notes_field(note.table))
+                               + note_choice(note, "deleted"))
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return ""

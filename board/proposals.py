@@ -17,6 +17,7 @@ from .models import (
     card_value,
     empty_card_fields,
     live_notes,
+    proposal_note,
 )
 from .schemas import card_field_schemas
 from .web import wants_fragment
@@ -119,11 +120,17 @@ def _push(proposal, *fields):
     realtime.table_changed(proposal.table, html)
 
 
-def notes_field(table) -> str:
-    """The card's list of notes to link, for a push that adds, edits or removes a note."""
+def note_choice(note, change: str) -> str:
+    """The card's list of notes to link, after `note` was "posted", "edited" or "deleted":
+    a push of that one choice (the rest of the field, its version and who writes in it,
+    has not changed)."""
+    if change == "deleted":
+        return f'<label id="card-note-{note.id}" hx-swap-oob="delete"></label>'
+    linked = change == "edited" and db.session.scalar(
+        select(proposal_note.c.note_id).where(proposal_note.c.note_id == note.id)) is not None
     with realtime.rendering_for_room():
-        return render_template("proposals/_field.html", name="notes", oob=True,
-                               **card_context(table))
+        return render_template("proposals/_note_choice.html", note=note, linked=linked,
+                               oob="beforeend:#card-note-choices" if change == "posted" else "true")
 
 
 def _refused(table_id, field, message, status):

@@ -10,7 +10,9 @@ themselves, and refetch on every (re)connection.
 """
 
 import re
+import threading
 import uuid
+from collections import defaultdict
 from contextlib import contextmanager
 
 from flask import current_app, g, render_template, request
@@ -19,6 +21,7 @@ from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, emit, join_room
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from . import db, services, socketio
 from .auth import can_watch_event, current_organizer, current_participant
@@ -219,12 +222,57 @@ def remote(payload):
 
 
 def _card_changed(table: Table) -> None:
-    """Re-render the table's card once for the event's room (plenary screens, consoles)."""
-    from .plenary import table_card
+    """The table's card on the event's screens (plenary, consoles) is out of date.
 
+    Cards are sent in batches: every table changed within PLENARY_CARD_DELAY seconds (the
+    first change starts the clock) is read in one set of queries and reaches the screens in
+    one push. At the day's busiest, tens of tables change within that time; one card each
+    would cost the queries and the screens' messages tens of times over. A delay of 0 sends
+    each card at once (the tests' default).
+    """
+    delay = current_app.config["PLENARY_CARD_DELAY"]
+    if not delay:
+        _push_cards({table.id})
+        return
+    with _pending_lock:
+        first = not _pending_cards
+        _pending_cards.add(table.id)
+    if first:
+        socketio.start_background_task(_push_cards_after, current_app._get_current_object(), delay)
+
+
+_pending_cards: set[int] = set()
+_pending_lock = threading.Lock()
+
+
+def _push_cards_after(app, delay: float) -> None:
+    socketio.sleep(delay)
+    with _pending_lock:
+        table_ids = set(_pending_cards)
+        _pending_cards.clear()
+    with app.test_request_context():
+        try:
+            _push_cards(table_ids)
+        except Exception:  # a database hiccup: the screens' tick catches them up
+            app.logger.exception("pushing plenary cards failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def _push_cards(table_ids: set[int]) -> None:
+    """Render the tables' cards once, and push them to each event's screens together."""
+    from .plenary import table_cards
+
+    tables = db.session.scalars(select(Table).where(Table.id.in_(table_ids)).options(
+        joinedload(Table.event).selectinload(Event.themes))).all()
+    html = defaultdict(str)
     with rendering_for_room():
-        card = render_template("plenary/_table.html", oob=True, card=table_card(table))
-    socketio.emit("push", {"html": card}, to=event_room(table.event_id))
+        for card in table_cards(tables):
+            html[card["table"].event_id] += render_template("plenary/_table.html", oob=True,
+                                                            card=card)
+    for event_id, cards in html.items():
+        socketio.emit("push", {"html": cards}, to=event_room(event_id))
 
 
 def start_housekeeping(app) -> None:
@@ -251,10 +299,12 @@ def housekeeping(presence_timeout: float) -> None:
     its own refetches, and a screen refetches when its wall changed.
     """
     services.keep_connections(server_id())
-    for table_id in services.sweep_connections(presence_timeout):
+    swept = services.sweep_connections(presence_timeout)
+    if swept:
+        _push_cards(swept)
+    for table_id in swept:
         table = db.session.get(Table, table_id)
         if table is not None:
-            _card_changed(table)
             _presence_changed(table)
     rooms = [_ROOM.match(r) for r in socketio.server.manager.rooms.get("/", {}) if r]
     table_ids = [int(m[2]) for m in rooms if m and m[1] == "table"]

@@ -43,6 +43,8 @@ def app(database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "ASSETS_CDN": False,
         "RATELIMIT_ENABLED": False,
+        # Each plenary card at once: the tests read pushes right after a write.
+        "PLENARY_CARD_DELAY": 0,
     })
     # Tests keep one app context open to reach the database, and Flask reuses it for every
     # request: start each request with an empty g, as it would be in production.

@@ -3,7 +3,6 @@ import re
 import pytest
 
 from board import db, services, socketio
-from board.day import progress
 from board.models import (
     Countdown,
     Decision,
@@ -16,6 +15,7 @@ from board.models import (
     Sponsor,
     Stage,
 )
+from board.plenary import table_card
 
 from .conftest import pushes
 
@@ -311,12 +311,10 @@ def test_the_console_shows_each_tables_progress(event, tablet, console):
     awa.post_note("deux")
     card(event, 0, title="Titre", need="Besoin", city="Sarcelles", partners=["CAF"],
          status="ready")
-    assert progress(event.tables[0]) == {"notes": 2, "axes": 0, "votes": 0, "card_filled": 4,
-                                         "card_total": 13,
-                                         "card_ready": True}
-    assert progress(event.tables[1]) == {"notes": 0, "axes": 0, "votes": 0, "card_filled": 0,
-                                         "card_total": 13,
-                                         "card_ready": False}
+    assert table_card(event.tables[0])["progress"] == {
+        "notes": 2, "axes": 0, "votes": 0, "card_filled": 4, "card_total": 13, "card_ready": True}
+    assert table_card(event.tables[1])["progress"] == {
+        "notes": 0, "axes": 0, "votes": 0, "card_filled": 0, "card_total": 13, "card_ready": False}
     page = console.get(url(event, "/regie")).get_data(as_text=True)
     assert "2 constats" in page and "fiche 4/13" in page and "fiche prête" in page
 

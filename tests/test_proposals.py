@@ -5,7 +5,7 @@ import pytest
 from marshmallow import ValidationError
 
 from board import db, services, socketio
-from board.models import PriorityAxis, Proposal, ProposalRevision
+from board.models import Note, PriorityAxis, Proposal, ProposalRevision
 
 from .conftest import pushes
 
@@ -398,16 +398,39 @@ def test_the_plenary_screen_cannot_claim_presence(app, event, tablet):
     assert pushes(bob_socket) == []
 
 
-def test_a_note_posted_later_can_be_linked_from_an_open_card(event, tablet):
+def test_the_cards_list_of_notes_follows_the_notes_posted_edited_and_deleted(event, tablet):
     table = event.tables[0]
     awa, bob = tablet(table, "Awa"), tablet(table, "Bob")
     bob_socket = bob.socket()
     bob_socket.get_received()
+
     awa.post_note("Pas de bus le soir")
+    note_id = db.session.scalar(db.select(Note.id))
     [push] = pushes(bob_socket)
-    assert 'id="field-notes"' in push["html"]
-    assert re.search(r'type="checkbox" name="value" value="\d+"\s*>\s*<span>Pas de bus le soir',
+    # Posted: one choice appended to the open card's list, not linked yet.
+    assert re.search(r'<div hx-swap-oob="beforeend:#card-note-choices">\s*<label id="card-note-'
+                     rf'{note_id}"[^>]*><input type="checkbox" name="value" value="{note_id}"\s*>'
+                     r'\s*<span>Pas de bus le soir', push["html"])
+
+    assert awa.post(field_url(table, "notes"), {"value": [note_id], "version": 0}).status_code == 200
+    bob_socket.get_received()
+    version = db.session.get(Note, note_id).version
+    assert awa.post(f"/constats/{note_id}/modifier", {"text": "Plus de bus après 21 h",
+                                                      "theme_id": event.themes[0].id,
+                                                      "version": version}).status_code == 200
+    [push] = pushes(bob_socket)
+    # Edited: the choice replaced in place, still ticked since the card links it.
+    assert re.search(rf'<label id="card-note-{note_id}"[^>]*hx-swap-oob="true"><input type="checkbox" '
+                     rf'name="value" value="{note_id}" checked>\s*<span>Plus de bus après 21 h',
                      push["html"])
+
+    assert awa.post(f"/constats/{note_id}/supprimer").status_code == 200
+    [push] = pushes(bob_socket)
+    assert f'<label id="card-note-{note_id}" hx-swap-oob="delete"></label>' in push["html"]
+    # A tablet that loads the card afresh agrees: no note left to link.
+    page = bob.get("/table").get_data(as_text=True)
+    assert not re.search(r'id="card-note-\d', page)
+    assert "Les constats de la table apparaîtront ici." in page
 
 
 def test_the_card_speaks_plain_french_when_it_refuses(event, tablet):

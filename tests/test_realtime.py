@@ -37,6 +37,35 @@ def test_a_note_reaches_its_table_and_the_plenary_and_no_other_table(app, event,
     assert "seq" not in card
 
 
+def test_plenary_cards_changed_together_reach_the_screens_in_one_push(app, event, tablet):
+    app.config["PLENARY_CARD_DELAY"] = 0.05
+    t1, t2 = event.tables[0], event.tables[1]
+    awa, zoe = tablet(t1, "Awa"), tablet(t2, "Zoé")
+    awa_socket = awa.socket()
+    wall = plenary_socket(app, event)
+    socketio.sleep(0.2)  # the cards of Awa's arrival
+    wall.get_received()
+
+    awa.post_note("Les jeunes décrochent en 4e")
+    zoe.post_note("Pas de crèche le samedi")
+    awa.post_note("Le bus passe trop tôt")
+    # The tablets do not wait: their push came with the write.
+    assert [p["seq"] for p in pushes(awa_socket)] == [1, 2]
+    assert pushes(wall) == []  # the screens' cards are on their way…
+
+    socketio.sleep(0.2)
+    [push] = pushes(wall)  # …together, each table's card once, as it stands now
+    assert push["html"].count(f'id="plenary-table-{t1.id}"') == 1
+    assert push["html"].count(f'id="plenary-table-{t2.id}"') == 1
+    assert "Le bus passe trop tôt" in push["html"] and "Pas de crèche le samedi" in push["html"]
+    assert f'id="plenary-table-{t1.id}" data-seq="2"' in push["html"]
+
+    awa_socket.disconnect()  # presence changes are sent the same way
+    socketio.sleep(0.2)
+    [push] = pushes(wall)
+    assert "Awa" not in push["html"] and f'id="plenary-table-{t1.id}"' in push["html"]
+
+
 def test_edit_and_delete_push_in_sequence(app, event, tablet):
     awa = tablet(event.tables[0])
     socket = awa.socket()

@@ -110,9 +110,10 @@
   var refocus = null;
   body.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
-    if (target.hasAttribute("data-editing")) {
+    var editing = target.closest("[data-editing]");
+    if (editing) {  // the form being typed in, or a part of it (the card's list of notes)
       event.detail.shouldSwap = false;
-      target.setAttribute("data-missed", "");
+      editing.setAttribute("data-missed", "");
       return;
     }
     var fragment = event.detail.fragment;
