@@ -72,6 +72,9 @@ def create_app(test_config=None):
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 7,
+        # The cookie is signed once, at sign-in, for the week: re-signing it on every
+        # request (Flask's default) cost a tablet's every write an HMAC and a Set-Cookie.
+        SESSION_REFRESH_EACH_REQUEST=False,
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,
         RATELIMIT_STORAGE_URI="memory://",

@@ -13,9 +13,10 @@ from . import db
 from .models import Event, Note, Organizer, Participant, Table
 
 # Every write at a table reads the table, its event and the event's themes (to check a
-# theme, to render the plenary card): load them with the person, in two queries.
+# theme, to render a note): load them with the person, in one query (a row per theme,
+# of which an event has a handful; half the time of a second query for the themes).
 _SEATED = (joinedload(Participant.table).joinedload(Table.event)
-           .selectinload(Event.themes),)
+           .joinedload(Event.themes),)
 
 
 def _signed_in(model, key, options=()):

@@ -110,8 +110,11 @@
   var refocus = null;
   body.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
-    var editing = target.closest("[data-editing]");
-    if (editing) {  // the form being typed in, or a part of it (the card's list of notes)
+    // The form being used, or a choice of the card's list of notes inside it (who writes
+    // where and the field's version go in regardless).
+    var editing = target.hasAttribute("data-editing") ? target
+      : target.closest(".card-notes") && target.closest("[data-editing]");
+    if (editing) {
       event.detail.shouldSwap = false;
       editing.setAttribute("data-missed", "");
       return;

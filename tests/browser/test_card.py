@@ -194,3 +194,33 @@ def test_taking_the_other_version_ends_the_conflict(open_page, live, live_event)
     awa.get_by_label("Besoin").click()
     expect(awa.get_by_label("Titre")).to_have_value("Un bus de nuit électrique", timeout=5000)
     expect(bob.locator("#feedback-title .conflict")).to_have_count(0)
+
+
+def test_the_cards_list_of_notes_follows_the_board_live(open_page, live, live_event):
+    from .test_live_board import post_note
+
+    table = live_event.tables[0]
+    awa = join(open_page, live, table, "Awa")
+    bob = join(open_page, live, table, "Bob")
+    choices = bob.locator("#card-note-choices")
+    expect(choices.get_by_text("Les constats de la table apparaîtront ici.")).to_be_visible()
+
+    post_note(awa, "Pas de bus après 21 h")
+    choice = choices.get_by_label("Pas de bus après 21 h")
+    expect(choice).to_be_visible(timeout=2000)
+    expect(choices.get_by_text("Les constats de la table apparaîtront ici.")).to_be_hidden()
+    choice.check()  # Bob links it to the card; Awa's card shows it linked
+    expect(awa.locator("#card-note-choices").get_by_label("Pas de bus après 21 h")).to_be_checked()
+
+    awa.get_by_role("button", name="Modifier").click()
+    awa.get_by_label("Constat", exact=True).fill("Plus de bus après 21 h")
+    awa.get_by_role("button", name="Enregistrer").click()
+    # Bob has left his list (focus elsewhere): the edited note replaces its choice, still linked.
+    bob.get_by_label("Titre").click()
+    expect(choices.get_by_label("Plus de bus après 21 h")).to_be_checked(timeout=2000)
+    expect(choices.locator(".card-note")).to_have_count(1)
+
+    awa.once("dialog", lambda dialog: dialog.accept())
+    awa.get_by_role("button", name="Supprimer").click()
+    expect(choices.locator(".card-note")).to_have_count(0, timeout=2000)
+    expect(choices.get_by_text("Les constats de la table apparaîtront ici.")).to_be_visible()
