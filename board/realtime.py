@@ -265,7 +265,7 @@ def _push_cards(table_ids: set[int]) -> None:
     from .plenary import table_cards
 
     tables = db.session.scalars(select(Table).where(Table.id.in_(table_ids)).options(
-        joinedload(Table.event).selectinload(Event.themes))).all()
+        joinedload(Table.event).joinedload(Event.themes))).unique().all()
     html = defaultdict(str)
     with rendering_for_room():
         for card in table_cards(tables):
