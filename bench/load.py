@@ -400,13 +400,17 @@ class Tablet(View):
             self.mark(seq, at)
 
     def _learn_note_id(self, html):
+        # The marker must be in the new note itself: the same push also carries the
+        # proposal card's list of the table's notes, where a peer's pending post shows too.
+        found = NEW_NOTE.search(html)
+        if not found:
+            return
+        article = html[found.end():html.find("</article>", found.end())]
         for marker in list(self.posting):
-            if marker in html:
-                found = NEW_NOTE.search(html)
-                if found:
-                    note_id = int(found[1])
-                    self.my_notes.append(note_id)
-                    self.run.expected[marker].note_id = note_id
+            if marker in article:
+                note_id = int(found[1])
+                self.my_notes.append(note_id)
+                self.run.expected[marker].note_id = note_id
                 del self.posting[marker]
 
     async def write(self, path, data) -> tuple[int, int | None]:
@@ -462,11 +466,20 @@ async def post_note(tablet: Tablet):
             "text": text, "theme_id": random.choice(tablet.themes),
             "idempotency_key": uuid.uuid4().hex})
     except Exception:
-        del tablet.run.expected[marker]  # never acknowledged: the database may or may not have it
+        _forget(tablet, marker)  # never acknowledged: the database may or may not have it
         raise
     if status >= 400:
-        del tablet.run.expected[marker]
+        _forget(tablet, marker)
     return status, seq
+
+
+def _forget(tablet: Tablet, marker: str):
+    """A post not acknowledged: expect nothing of it, and do not edit it (its push may have
+    come before the answer failed, or come after)."""
+    expected = tablet.run.expected.pop(marker)
+    tablet.posting.pop(marker, None)
+    if expected.note_id in tablet.my_notes:
+        tablet.my_notes.remove(expected.note_id)
 
 
 def _has_note(tablet: Tablet) -> bool:
