@@ -89,6 +89,10 @@ def describe(window: load.Window, duration, sampler, kinds) -> dict:
         "generator_cpu_s_each": [round(c, 1) for c in window.cpu_s],
         "generator_cpu_ms_per_action": round(sum(window.cpu_s) * 1000 / max(len(actions), 1),
                                              2),
+        # The busiest generator's CPU over the window's wall time: near 1, it had no CPU to
+        # spare and its late starts are its own; well below 1 with many late starts, the
+        # machine's cores were all taken (by the server, the other generators, anything else).
+        "generator_busiest_core_share": round(max(window.cpu_s) / max(window.span_s, 1e-9), 2),
     }
 
 
@@ -157,7 +161,8 @@ def print_line(name, f, flush=True):
           + (" (held)" if f["held"] else " (missed)"), flush=flush)
     print(f"    generators: {f['generator_processes']}, CPU {f['generator_cpu_s']} s "
           f"({' + '.join(str(c) for c in f['generator_cpu_s_each'])}; "
-          f"{f['generator_cpu_ms_per_action']} ms per action), "
+          f"{f['generator_cpu_ms_per_action']} ms per action; the busiest used "
+          f"{f['generator_busiest_core_share'] * 100:.0f} % of a core), "
           f"late starts {f['generator_late_starts']}", flush=flush)
 
 

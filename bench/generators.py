@@ -73,13 +73,13 @@ class Generator:
     async def window(self, kinds, rate, duration, start, drain) -> load.Window:
         """Drive this generator's share of `rate` from `start`, let the last pushes come
         in for `drain` seconds, and return what happened."""
-        cpu = time.process_time()  # this process's user + system CPU, all its threads
+        cpu, began = time.process_time(), load.now()  # process_time: user + system, all threads
         actions, late = await self.run.drive(kinds, rate * self.share, duration, start,
                                              self.phase)
         elapsed = load.now() - start
         await asyncio.sleep(drain)
         return load.Window(actions, self.run.traces(), elapsed, late,
-                           [time.process_time() - cpu])
+                           [time.process_time() - cpu], load.now() - began)
 
     async def close(self) -> dict[str, load.Expected]:
         """Disconnect every client; returns what the database must hold."""

@@ -130,11 +130,13 @@ class Window:
     elapsed: float      # from the scheduled start to the last action settled
     late_starts: int    # actions started late because the generator's loop was behind
     cpu_s: list[float]  # CPU seconds of each generator process over the window
+    span_s: float       # wall seconds over which cpu_s was counted (the drain included)
 
     def merge(self, other: "Window"):
         self.actions.extend(other.actions)
         self.traces.merge(other.traces)
         self.elapsed = max(self.elapsed, other.elapsed)
+        self.span_s = max(self.span_s, other.span_s)
         self.late_starts += other.late_starts
         self.cpu_s.extend(other.cpu_s)
 
