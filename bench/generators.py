@@ -110,9 +110,14 @@ async def _serve(conn, generator):
             return
         assert command in ("start", "window", "close"), command
         try:
-            conn.send(("ok", await getattr(generator, command)(*arguments)))
+            answer = ("ok", await getattr(generator, command)(*arguments))
         except Exception:
-            conn.send(("error", traceback.format_exc()))
+            answer = ("error", traceback.format_exc())
+        try:
+            conn.send(answer)
+        except OSError:  # the parent went away while this ran: stop
+            command = "close"
+            await generator.close()
         if command == "close":
             return
 
