@@ -81,7 +81,8 @@ def describe(window: load.Window, duration, sampler, kinds) -> dict:
         "server_cpu_ms_per_action": round(sampler.cpu_seconds() * 1000 / max(len(actions), 1),
                                           2),
         **window.traces.counters,  # stale pushes, refetches, sockets dropped, refetch errors
-        "generator_late_starts": window.late_starts,
+        "generator_late_starts": len(window.late_ms),
+        "generator_late_ms": summary(window.late_ms),
         # The generators' own CPU over the window (the children's sum; with one generator,
         # this process): near the window's length times their number, they were short of CPU.
         "generator_processes": len(window.cpu_s),
@@ -89,10 +90,10 @@ def describe(window: load.Window, duration, sampler, kinds) -> dict:
         "generator_cpu_s_each": [round(c, 1) for c in window.cpu_s],
         "generator_cpu_ms_per_action": round(sum(window.cpu_s) * 1000 / max(len(actions), 1),
                                              2),
-        # The busiest generator's CPU over the window's wall time: near 1, it had no CPU to
-        # spare and its late starts are its own; well below 1 with many late starts, the
-        # machine's cores were all taken (by the server, the other generators, anything else).
-        "generator_busiest_core_share": round(max(window.cpu_s) / max(window.span_s, 1e-9), 2),
+        # The busiest generator's CPU while it was starting actions, over that time: near 1,
+        # it had no CPU to spare and its late starts are its own; well below 1 with starts
+        # late by much, the machine's cores were all taken (the server, anything else).
+        "generator_busiest_core_share": round(max(window.busy), 2),
     }
 
 
@@ -163,7 +164,9 @@ def print_line(name, f, flush=True):
           f"({' + '.join(str(c) for c in f['generator_cpu_s_each'])}; "
           f"{f['generator_cpu_ms_per_action']} ms per action; the busiest used "
           f"{f['generator_busiest_core_share'] * 100:.0f} % of a core), "
-          f"late starts {f['generator_late_starts']}", flush=flush)
+          f"late starts {f['generator_late_starts']} (p99 "
+          f"{fmt(f['generator_late_ms']['p99'])} ms, max {fmt(f['generator_late_ms']['max'])} ms)",
+          flush=flush)
 
 
 def fmt(ms):

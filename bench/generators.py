@@ -73,13 +73,16 @@ class Generator:
     async def window(self, kinds, rate, duration, start, drain) -> load.Window:
         """Drive this generator's share of `rate` from `start`, let the last pushes come
         in for `drain` seconds, and return what happened."""
-        cpu, began = time.process_time(), load.now()  # process_time: user + system, all threads
+        cpu = time.process_time()  # this process's user + system CPU, all its threads
+        await asyncio.sleep(max(0.0, start - load.now()))
+        cpu_start = time.process_time()
         actions, late = await self.run.drive(kinds, rate * self.share, duration, start,
                                              self.phase)
         elapsed = load.now() - start
+        busy = (time.process_time() - cpu_start) / max(elapsed, 1e-9)
         await asyncio.sleep(drain)
         return load.Window(actions, self.run.traces(), elapsed, late,
-                           [time.process_time() - cpu], load.now() - began)
+                           [time.process_time() - cpu], [busy])
 
     async def close(self) -> dict[str, load.Expected]:
         """Disconnect every client; returns what the database must hold."""

@@ -127,18 +127,18 @@ class Window:
 
     actions: list[Action]
     traces: Traces
-    elapsed: float      # from the scheduled start to the last action settled
-    late_starts: int    # actions started late because the generator's loop was behind
-    cpu_s: list[float]  # CPU seconds of each generator process over the window
-    span_s: float       # wall seconds over which cpu_s was counted (the drain included)
+    elapsed: float        # from the scheduled start to the last action settled
+    late_ms: list[float]  # how late each action that started late did (the loop was behind)
+    cpu_s: list[float]    # CPU seconds of each generator process over the window, drain included
+    busy: list[float]     # each generator's CPU during the load / the load's wall time
 
     def merge(self, other: "Window"):
         self.actions.extend(other.actions)
         self.traces.merge(other.traces)
         self.elapsed = max(self.elapsed, other.elapsed)
-        self.span_s = max(self.span_s, other.span_s)
-        self.late_starts += other.late_starts
+        self.late_ms.extend(other.late_ms)
         self.cpu_s.extend(other.cpu_s)
+        self.busy.extend(other.busy)
 
 
 class Run:
@@ -187,17 +187,19 @@ class Run:
         await asyncio.gather(*(s.connect() for s in self.screens))
 
     async def drive(self, kinds: list[Kind], rate: float, duration: float,
-                    start: float | None = None, phase: float = 0.0) -> tuple[list[Action], int]:
+                    start: float | None = None,
+                    phase: float = 0.0) -> tuple[list[Action], list[float]]:
         """Start actions at `rate` per second for `duration` seconds, open loop: a slow
         server does not slow the schedule down; what it cannot take shows as latency.
 
         `start` (a `now()` time) lets several generators share one schedule, each at its
         share of the rate, shifted by `phase` (a fraction of its interval) so that their
-        actions interleave. Returns the actions and how many started late."""
+        actions interleave. Returns the actions and how late (ms) those that started late
+        were: a start is late when the loop gets to it after its time."""
         weights = [k.weight for k in kinds]
         first = len(self.actions)
         start = now() if start is None else start
-        late = 0
+        late = []
         for n in itertools.count() if rate > 0 else ():
             due = start + (n + phase) / rate
             if due - start >= duration:
@@ -206,7 +208,7 @@ class Run:
             if delay > 0:
                 await asyncio.sleep(delay)
             else:
-                late += 1
+                late.append(-delay * 1000)
             tablet = self._idle_tablet()
             if tablet is None:
                 continue
