@@ -245,12 +245,14 @@ async def main(args) -> dict:
         elif args.mode == "ramp":
             rates = ramp_rates(args)
             print(f"Ramp, {args.duration} s per step, rates {rates}", flush=True)
-            report["tablee"] = await load_target(Tablee(workdir, sqlite), args,
-                                                 load.TABLEE_KINDS, rates, args.duration,
-                                                 args.profile)
-            report["bare"] = await load_target(Bare(workdir), args, load.BARE_KINDS, rates,
-                                               args.duration)
-            tablee, bare = last_held(report["tablee"]), last_held(report["bare"])
+            if "tablee" not in args.skip:
+                report["tablee"] = await load_target(Tablee(workdir, sqlite), args,
+                                                     load.TABLEE_KINDS, rates, args.duration,
+                                                     args.profile)
+            if "bare" not in args.skip:
+                report["bare"] = await load_target(Bare(workdir), args, load.BARE_KINDS, rates,
+                                                   args.duration)
+            tablee, bare = last_held(report.get("tablee", [])), last_held(report.get("bare", []))
             report["sustainable"] = {"tablee": tablee, "bare": bare,
                                      "ratio": round(tablee / bare, 2) if tablee and bare
                                      else None}
@@ -307,7 +309,7 @@ def parse(argv=None):
     parser.add_argument("--kinds", help="the kinds of action to take, comma-separated "
                         "(default: all of them, in their proportions)")
     parser.add_argument("--skip", default="", help="comma-separated parts of the default "
-                        "mode to leave out: page, bare")
+                        "mode to leave out: page, bare; of the ramp: tablee, bare")
     parser.add_argument("--profile", metavar="FILE",
                         help="record the (first) Tablée process with py-spy into FILE "
                              "(.svg flame graph, .json speedscope, .txt collapsed stacks)")
