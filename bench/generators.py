@@ -2,9 +2,10 @@
 
 One asyncio process decodes every Socket.IO message the simulated clients receive (about
 nine per action: five tablets of the table and four plenary screens) and makes every HTTP
-request; at 1,000 clients that one core runs out near 100–200 actions/s, before the bare
-server does. So the clients are split over `--generators` processes, each with its own
-event loop and HTTP pools:
+request, on one core: at 1,000 clients and high rates (about 1,200 actions/s on a quiet
+2-core machine, far fewer on a busy one) it falls behind before the bare server does. So
+the clients are split over `--generators` processes, each with its own event loop and
+HTTP pools:
 
 - by whole tables (a table's tablets live in one process, so that per-table bookkeeping
   stays local), and the plenary screens spread the same way;
