@@ -9,6 +9,12 @@ Every view of a table records when it reached which sequence number. A write ans
 the sequence number its change got (``X-Tablee-Seq``), so "write → visible" on a peer is the
 first moment that peer's view reached that number, whether by a push or by a refetch; on the
 plenary, the first card of that table carrying ``data-seq`` at least that number.
+
+The clients may be spread over several generator processes (bench/generators.py): a
+`Run` then holds the tablets of some whole tables and some of the screens, and what its
+views reached (`Traces`) is plain data that the parent merges before computing
+write → visible. The times are `time.perf_counter()`, comparable across processes (see
+`now`).
 """
 
 import asyncio
@@ -32,6 +38,9 @@ HTTP_TIMEOUT = 15
 
 
 def now() -> float:
+    # On Linux perf_counter() is clock_gettime(CLOCK_MONOTONIC): one clock for the whole
+    # machine, so a write timed in one generator process and a card that arrived in another
+    # are on the same scale. bench/generators.py checks this before starting a second process.
     return time.perf_counter()
 
 
@@ -49,6 +58,10 @@ class Action:
     error: str = ""
 
 
+def _always(tablet) -> bool:
+    return True
+
+
 @dataclass
 class Kind:
     """A kind of action: what it does and how often, relative to the others.
@@ -63,7 +76,7 @@ class Kind:
     name: str
     weight: float
     run: Callable[["Tablet"], Awaitable[tuple[int, int | None]]]
-    eligible: Callable[["Tablet"], bool] = lambda tablet: True
+    eligible: Callable[["Tablet"], bool] = _always  # a named function: kinds cross processes
     visible: bool = True
     prepare: Callable[["Tablet"], Awaitable[None]] | None = None
 
@@ -87,27 +100,75 @@ class Expected:
     maybe_deleted: bool = False
 
 
+@dataclass
+class Traces:
+    """What the views reached and when, as plain data that crosses processes.
+
+    ``tablets``: for each table, each of its tablets' (reached, asleep) lists: the
+    (time, sequence number) it reached and the (from, to) intervals it slept through;
+    ``screens``: for each plenary screen, the (time, data-seq) of every card of each table.
+    A table's tablets all live in one generator, a screen in one: merging is a union.
+    """
+
+    tablets: dict[int, list[tuple[list, list]]] = field(default_factory=dict)
+    screens: list[dict[int, list[tuple[float, int]]]] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def merge(self, other: "Traces"):
+        self.tablets.update(other.tablets)
+        self.screens.extend(other.screens)
+        for name, value in other.counters.items():
+            self.counters[name] = self.counters.get(name, 0) + value
+
+
+@dataclass
+class Window:
+    """One window of load, from one generator or merged from all of them."""
+
+    actions: list[Action]
+    traces: Traces
+    elapsed: float        # from the scheduled start to the last action settled
+    late_ms: list[float]  # how late each action that started late did (the loop was behind)
+    cpu_s: list[float]    # CPU seconds of each generator process over the window, drain included
+    busy: list[float]     # each generator's CPU during the load / the load's wall time
+
+    def merge(self, other: "Window"):
+        self.actions.extend(other.actions)
+        self.traces.merge(other.traces)
+        self.elapsed = max(self.elapsed, other.elapsed)
+        self.late_ms.extend(other.late_ms)
+        self.cpu_s.extend(other.cpu_s)
+        self.busy.extend(other.busy)
+
+
 class Run:
-    """The shared state of one load run: the clients, the actions, the expectations."""
+    """The shared state of one generator's load: its clients, actions and expectations.
+
+    With several generators (`shards`), this one holds the tablets of every `shards`-th
+    table from `shard` on and every `shards`-th screen: the tablets and screens keep the
+    index they would have in one process, so that they reach the same server process in
+    cluster mode, and the markers of posts stay unique across generators.
+    """
 
     def __init__(self, target, http, sockets, tables: list[TableInfo], per_table: int,
-                 screens: int):
+                 screens: int, shard: int = 0, shards: int = 1):
         self.target = target
         self.http = http  # HTTP requests, a bounded pool of connections
         self.sockets = sockets  # one WebSocket per client, no bound
-        self.tables = tables
-        self.tablets = [Tablet(self, i, table) for i, table in
-                        enumerate(t for t in tables for _ in range(per_table))]
-        self.screens = [Screen(self, i) for i in range(screens)]
+        self.tables = [t for i, t in enumerate(tables) if i % shards == shard]
+        self.tablets = [Tablet(self, i * per_table + k, table)
+                        for i, table in enumerate(tables) if i % shards == shard
+                        for k in range(per_table)]
+        self.screens = [Screen(self, i) for i in range(screens) if i % shards == shard]
         self.actions: list[Action] = []
         self.expected: dict[str, Expected] = {}
-        self.markers = itertools.count(1)
+        self.markers = itertools.count(shard + 1, shards)
         self.tasks: set[asyncio.Task] = set()
         self.closing = False
         self.recoveries: set[asyncio.Task] = set()
-        self.loop_lag: list[float] = []
 
     def marker(self) -> str:
+        # Generator k of n counts k+1, k+1+n, ...: unique across generators.
         return f"bx{next(self.markers):06d}x"
 
     async def join_all(self, concurrency=16, progress=None):
@@ -125,21 +186,29 @@ class Run:
         await asyncio.gather(*(one(t) for t in self.tablets))
         await asyncio.gather(*(s.connect() for s in self.screens))
 
-    async def drive(self, kinds: list[Kind], rate: float, duration: float) -> list[Action]:
+    async def drive(self, kinds: list[Kind], rate: float, duration: float,
+                    start: float | None = None,
+                    phase: float = 0.0) -> tuple[list[Action], list[float]]:
         """Start actions at `rate` per second for `duration` seconds, open loop: a slow
-        server does not slow the schedule down; what it cannot take shows as latency."""
+        server does not slow the schedule down; what it cannot take shows as latency.
+
+        `start` (a `now()` time) lets several generators share one schedule, each at its
+        share of the rate, shifted by `phase` (a fraction of its interval) so that their
+        actions interleave. Returns the actions and how late (ms) those that started late
+        were: a start is late when the loop gets to it after its time."""
         weights = [k.weight for k in kinds]
         first = len(self.actions)
-        start = now()
-        for n in itertools.count():
-            due = start + n / rate
+        start = now() if start is None else start
+        late = []
+        for n in itertools.count() if rate > 0 else ():
+            due = start + (n + phase) / rate
             if due - start >= duration:
                 break
             delay = due - now()
             if delay > 0:
                 await asyncio.sleep(delay)
             else:
-                self.loop_lag.append(-delay)
+                late.append(-delay * 1000)
             tablet = self._idle_tablet()
             if tablet is None:
                 continue
@@ -148,7 +217,18 @@ class Run:
                 kind = kinds[0]
             self._spawn(self.act(kind, tablet))
         await self.settle()
-        return self.actions[first:]
+        return self.actions[first:], late
+
+    def traces(self) -> Traces:
+        tablets: dict[int, list[tuple[list, list]]] = {}
+        for tablet in self.tablets:
+            tablets.setdefault(tablet.table.id, []).append((tablet.seen, tablet.offline))
+        views = [*self.tablets, *self.screens]
+        return Traces(tablets, [screen.cards for screen in self.screens], {
+            "stale_pushes": sum(v.stale for v in views),
+            "refetches": sum(v.refetches for v in views),
+            "sockets_dropped": sum(v.drops for v in views),
+            "refetch_errors": sum(v.refetch_errors for v in views)})
 
     def _idle_tablet(self):
         for _ in range(20):
@@ -324,13 +404,17 @@ class Tablet(View):
             self.mark(seq, at)
 
     def _learn_note_id(self, html):
+        # The marker must be in the new note itself: the same push also carries the
+        # proposal card's list of the table's notes, where a peer's pending post shows too.
+        found = NEW_NOTE.search(html)
+        if not found:
+            return
+        article = html[found.end():html.find("</article>", found.end())]
         for marker in list(self.posting):
-            if marker in html:
-                found = NEW_NOTE.search(html)
-                if found:
-                    note_id = int(found[1])
-                    self.my_notes.append(note_id)
-                    self.run.expected[marker].note_id = note_id
+            if marker in article:
+                note_id = int(found[1])
+                self.my_notes.append(note_id)
+                self.run.expected[marker].note_id = note_id
                 del self.posting[marker]
 
     async def write(self, path, data) -> tuple[int, int | None]:
@@ -386,11 +470,20 @@ async def post_note(tablet: Tablet):
             "text": text, "theme_id": random.choice(tablet.themes),
             "idempotency_key": uuid.uuid4().hex})
     except Exception:
-        del tablet.run.expected[marker]  # never acknowledged: the database may or may not have it
+        _forget(tablet, marker)  # never acknowledged: the database may or may not have it
         raise
     if status >= 400:
-        del tablet.run.expected[marker]
+        _forget(tablet, marker)
     return status, seq
+
+
+def _forget(tablet: Tablet, marker: str):
+    """A post not acknowledged: expect nothing of it, and do not edit it (its push may have
+    come before the answer failed, or come after)."""
+    expected = tablet.run.expected.pop(marker)
+    tablet.posting.pop(marker, None)
+    if expected.note_id in tablet.my_notes:
+        tablet.my_notes.remove(expected.note_id)
 
 
 def _has_note(tablet: Tablet) -> bool:
@@ -484,28 +577,25 @@ def first_reaching(seen: list[tuple[float, int]], seq: int, after: float) -> flo
     return None
 
 
-def visibility(run: Run, actions: list[Action]) -> dict[str, Visibility]:
+def visibility(traces: Traces, actions: list[Action]) -> dict[str, Visibility]:
     """Write → visible per kind: the slowest peer of the table, the slowest plenary screen."""
-    by_table: dict[int, list[Tablet]] = {}
-    for tablet in run.tablets:
-        by_table.setdefault(tablet.table.id, []).append(tablet)
     result: dict[str, Visibility] = {}
     for action in actions:
         if action.error or action.seq is None:
             continue
         out = result.setdefault(action.kind, Visibility())
         worst, lost = 0.0, False
-        for peer in by_table[action.table_id]:
-            if any(a <= action.t0 <= b for a, b in peer.offline):
+        for seen, offline in traces.tablets[action.table_id]:
+            if any(a <= action.t0 <= b for a, b in offline):
                 continue  # asleep when it happened: its catch-up is the reconnection's figure
-            at = first_reaching(peer.seen, action.seq, action.t0)
+            at = first_reaching(seen, action.seq, action.t0)
             if at is None:
                 lost = True
             else:
                 worst = max(worst, at - action.t0)
         worst_wall = 0.0
-        for screen in run.screens:
-            at = first_reaching(screen.cards.get(action.table_id, []), action.seq, action.t0)
+        for cards in traces.screens:
+            at = first_reaching(cards.get(action.table_id, []), action.seq, action.t0)
             if at is None:
                 lost = True
             else:

@@ -48,6 +48,11 @@ class Target:
         self.ports = [free_port() for _ in range(processes)]
         self.processes: list[subprocess.Popen] = []
 
+    def __getstate__(self):
+        # The load generator's processes get a copy of the target (where to connect, how to
+        # join): not the server processes, which only this process starts and stops.
+        return {**self.__dict__, "processes": []}
+
     def base_for(self, index: int) -> str:
         return f"http://127.0.0.1:{self.ports[index % len(self.ports)]}"
 
