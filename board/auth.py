@@ -7,6 +7,7 @@ a person may not do, they never decide it.
 from functools import wraps
 
 from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from . import db
@@ -15,27 +16,29 @@ from .models import Event, Note, Organizer, Participant, Table
 # Every write at a table reads the table, its event and the event's themes (to check a
 # theme, to render a note): load them with the person, in one query (a row per theme,
 # of which an event has a handful; half the time of a second query for the themes).
-_SEATED = (joinedload(Participant.table).joinedload(Table.event)
-           .joinedload(Event.themes),)
+# One statement built once: SQLAlchemy then reuses its compiled form and cache key.
+_SEATED = (select(Participant).where(Participant.id == bindparam("ident"))
+           .options(joinedload(Participant.table).joinedload(Table.event).joinedload(Event.themes)))
 
 
-def _signed_in(model, key, options=()):
+def _signed_in(key, load):
     # Cached on g, but keyed by the session's value: g lives on the app context, which
     # socket handlers and tests keep across requests.
     ident = session.get(key)
     cached = g.get(key)
     if cached is None or cached[0] != ident:
-        cached = (ident, db.session.get(model, ident, options=options) if ident else None)
+        cached = (ident, load(ident) if isinstance(ident, int) else None)
         setattr(g, key, cached)
     return cached[1]
 
 
 def current_participant() -> Participant | None:
-    return _signed_in(Participant, "participant_id", _SEATED)
+    return _signed_in("participant_id", lambda ident: db.session.execute(
+        _SEATED, {"ident": ident}).unique().scalar_one_or_none())
 
 
 def current_organizer() -> Organizer | None:
-    return _signed_in(Organizer, "organizer_id")
+    return _signed_in("organizer_id", lambda ident: db.session.get(Organizer, ident))
 
 
 def sign_in_participant(participant: Participant) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select, update
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, bindparam, select, update
 from sqlalchemy import false as sa_false
 from sqlalchemy import func as sa_func
 from sqlalchemy import true as sa_true
@@ -36,6 +36,9 @@ def new_code(length: int) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
+_BUMPS: dict[type, object] = {}  # each sequenced model's UPDATE … RETURNING
+
+
 class Sequenced:
     """A room's change counter, bumped in the same transaction as the change it counts.
 
@@ -47,14 +50,19 @@ class Sequenced:
 
     def bump_seq(self) -> int:
         # On the table itself, not the model: a plain UPDATE … RETURNING, without the ORM's
-        # bulk-update bookkeeping, which cost as much as the rest of a post's queries.
-        table = type(self).__table__
-        new = db.session.execute(
-            update(table).where(table.c.id == self.id).values(seq=table.c.seq + 1)
-            .returning(table.c.seq)
-        ).scalar_one()
+        # bulk-update bookkeeping, which cost as much as the rest of a post's queries; the
+        # statement is built once per model, so that its compiled form is reused.
+        new = db.session.execute(type(self)._bump_statement(), {"ident": self.id}).scalar_one()
         set_committed_value(self, "seq", new)
         return new
+
+    @classmethod
+    def _bump_statement(cls):
+        if cls not in _BUMPS:
+            table = cls.__table__
+            _BUMPS[cls] = (update(table).where(table.c.id == bindparam("ident"))
+                           .values(seq=table.c.seq + 1).returning(table.c.seq))
+        return _BUMPS[cls]
 
 
 class Organizer(db.Model):

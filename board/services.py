@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from marshmallow import ValidationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -75,16 +75,30 @@ def add_once(obj, model, key: str | None, **owner):
 
     Returns the saved object and whether it was created now (flushed, not committed).
     """
-    db.session.add(obj)
-    try:
+    def add():
+        db.session.add(obj)
         db.session.flush()
+        return obj
+
+    return _once(add, model, key, **owner)
+
+
+def insert_once(model, values: dict, **owner):
+    """`add_once` in one INSERT … RETURNING, without the unit of work's bookkeeping (half
+    the time): for the busiest create, a note. The object comes back saved, in the session."""
+    return _once(lambda: db.session.scalars(insert(model).returning(model), [values]).one(),
+                 model, values.get("idempotency_key"), **owner)
+
+
+def _once(make, model, key, **owner):
+    try:
+        return make(), True
     except IntegrityError:
         db.session.rollback()
         existing = made_before(model, key, **owner)
         if existing is None:
             raise
         return existing, False
-    return obj, True
 
 
 def create_event(data: dict) -> Event:
@@ -150,10 +164,9 @@ def create_note(participant: Participant, data: dict) -> tuple[Note, bool]:
     # No lookup first: the unique (participant, key) turns a retry into the first note.
     table = participant.table
     theme = _theme_of(table.event_id, data["theme_id"])
-    note, created = add_once(
-        Note(table=table, author=participant, theme=theme, text=data["text"],
-             idempotency_key=key),
-        Note, key, participant_id=participant.id)
+    note, created = insert_once(
+        Note, {"table_id": table.id, "participant_id": participant.id, "theme_id": theme.id,
+               "text": data["text"], "idempotency_key": key}, participant_id=participant.id)
     if not created:
         return note, False
     table.bump_seq()
