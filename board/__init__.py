@@ -103,6 +103,13 @@ def create_app(test_config=None):
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):
+        # One gevent process serves every request in flight at once, each holding a database
+        # connection: with SQLAlchemy's default pool of 5, the 6th and later were opened and
+        # closed around every request under load (a connection, its PRAGMAs, then discarded).
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("pool_size", 20)
+        options.setdefault("max_overflow", 20)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"),
                      render_as_batch=True, compare_type=True)
