@@ -116,6 +116,7 @@ class Tablee(Target):
         """A fresh database holding one event of `tables` tables and three themes."""
         from board import create_app, db, services
 
+        _create_database(self.database_url)
         app = create_app({"SQLALCHEMY_DATABASE_URI": self.database_url, "SECRET_KEY": SECRET})
         with app.app_context():
             db.drop_all()
@@ -244,3 +245,20 @@ class Sampler:
 
     def cpu_seconds(self):
         return self._cpu() - self.cpu0
+
+
+def _create_database(url: str) -> None:
+    """The benchmark's own PostgreSQL database, made on first use (SQLite makes its file)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(url)
+    if not url.drivername.startswith("postgresql"):
+        return
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            if connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": url.database}) is None:
+                connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    finally:
+        engine.dispose()
