@@ -177,6 +177,12 @@ def update(table_id, field):
         return _answer(proposal, field, form, 422, errors=messages)
     except services.StaleWrite as stale:
         return _answer(proposal, field, form, 409, conflict=stale)
+    except services.Behind:
+        # Nothing new was typed: the field as it stands now replaces the tablet's (once
+        # the person has let go of it, like any push).
+        if not wants_fragment():
+            return redirect(url_for("tables.show", _anchor=f"field-{field}"))
+        return _render_field(proposal, field, oob=True)
     if changed:
         _push(proposal, field)
     if not wants_fragment():

@@ -651,6 +651,11 @@ class StaleWrite(Exception):
         self.field, self.mine, self.theirs = field, mine, theirs
 
 
+class Behind(Exception):
+    """A write that re-sends, unchanged, the version it was typed over (a field let go just
+    after its last save), while someone has saved since: nothing new to keep, theirs stands."""
+
+
 def proposal_for(table: Table) -> Proposal:
     """The table's card, created blank the first time anyone looks at it."""
     proposal = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
@@ -672,6 +677,16 @@ def latest_revision(proposal: Proposal, field: str) -> ProposalRevision | None:
         select(ProposalRevision).where(ProposalRevision.proposal_id == proposal.id,
                                        ProposalRevision.field == field)
         .order_by(ProposalRevision.version.desc()).limit(1))
+
+
+def _held_at(proposal: Proposal, field: str, version: int, value) -> bool:
+    """Whether the field held `value` at `version`, as far as the record tells (a burst of
+    one person's typing moves its revision forward: then it cannot tell, and says no)."""
+    if version == 0:
+        return value in (None, "", [])
+    return value == db.session.scalar(select(ProposalRevision.value).where(
+        ProposalRevision.proposal_id == proposal.id, ProposalRevision.field == field,
+        ProposalRevision.version == version))
 
 
 def field_versions(proposal: Proposal) -> dict[str, int]:
@@ -741,6 +756,8 @@ def update_field(proposal: Proposal, field: str, data: dict, participant: Partic
     if base > current:
         raise ValidationError({"version": [_l("Requête invalide.")]})
     if base != current:
+        if _held_at(proposal, field, base, value):
+            raise Behind(field)
         raise StaleWrite(field, value, last)
     now = utcnow()
     if (last is not None and restored_from is None and last.restored_from is None

@@ -129,6 +129,35 @@ def test_a_stale_write_is_shown_both_versions_and_nothing_is_lost(app, event, ta
     assert bob.post(field_url(table, "need"), {"value": "x", "version": 9}).status_code == 422
 
 
+def test_resending_unchanged_text_after_someone_saved_takes_theirs_without_a_conflict(
+        event, tablet):
+    # Awa's field sends her text again as she leaves it (a blur after her last save) just
+    # after Bob saved over her version: she typed nothing new, so Bob's text stands and her
+    # tablet gets the field as it is now, with its version, instead of a conflict.
+    table = event.tables[0]
+    awa, bob = tablet(table, "Awa"), tablet(table, "Bob")
+    assert awa.post(field_url(table, "need"), {"value": "Des bus le soir",
+                                               "version": 0}).status_code == 200
+    assert bob.post(field_url(table, "need"), {"value": "Un local pour les jeunes",
+                                               "version": 0, "over": 1}).status_code == 200
+
+    again = awa.post(field_url(table, "need"), {"value": "Des bus le soir", "version": 1})
+
+    assert again.status_code == 200
+    page = again.get_data(as_text=True)
+    assert 'id="field-need"' in page and 'hx-swap-oob="true"' in page
+    assert "Un local pour les jeunes" in page and "data-conflict" not in page
+    assert version_in(again, "need") == 2
+    assert card(table).need == "Un local pour les jeunes"
+    # Text she did change is still hers to keep or drop: that one is a conflict.
+    changed = awa.post(field_url(table, "need"), {"value": "Des bus la nuit", "version": 1})
+    assert changed.status_code == 409 and "data-conflict" in changed.get_data(as_text=True)
+    # The same holds from the blank card: an empty field re-sent is not a conflict either.
+    assert awa.post(field_url(table, "city"), {"value": "Lyon", "version": 0}).status_code == 200
+    assert bob.post(field_url(table, "city"), {"value": "", "version": 0}).status_code == 200
+    assert card(table).city == "Lyon"
+
+
 def test_two_identical_writes_from_one_version_are_not_a_conflict(event, tablet):
     table = event.tables[0]
     awa, bob = tablet(table, "Awa"), tablet(table, "Bob")
