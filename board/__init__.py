@@ -78,7 +78,8 @@ def create_app(test_config=None):
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,
         RATELIMIT_STORAGE_URI="memory://",
-        RATELIMIT_HEADERS_ENABLED=True,
+        # No X-RateLimit-* headers: no page reads them, and they cost every answer a lookup.
+        RATELIMIT_HEADERS_ENABLED=False,
         RATELIMIT_JOIN="20 per minute",
         RATELIMIT_JOIN_CODE="60 per minute",
         RATELIMIT_WRITES="60 per minute",
