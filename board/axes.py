@@ -188,14 +188,22 @@ def update(axis_id):
     return _head(axis)
 
 
-def _apply(change, table, extra: str = ""):
-    """Make a change at the table; push the columns if it was made, else say why not."""
+def _apply(change, table, extra=str):
+    """Make a change at the table; push the columns if it was made (with what `extra()`
+    renders once it is made), else say why not."""
     try:
         change()
     except ValidationError as error:
         return _refused(error)
-    push_columns(table, extra)
+    push_columns(table, extra())
     return _done()
+
+
+def _note_choices(table):
+    """A merge changes which notes the card can link: push its whole list too."""
+    from .proposals import note_choices
+
+    return lambda: note_choices(table)
 
 
 def _form():
@@ -216,7 +224,7 @@ def move(axis_id):
 def delete(axis_id):
     """The captain deletes an axis: its notes go back to the unsorted column (undoable)."""
     axis = _my_axis(axis_id, captain=True)
-    return _apply(lambda: services.delete_axis(axis), axis.table, stale_dots())
+    return _apply(lambda: services.delete_axis(axis), axis.table, stale_dots)
 
 
 @bp.post("/<int:axis_id>/restaurer")
@@ -224,7 +232,7 @@ def delete(axis_id):
 def restore(axis_id):
     """The captain undoes the deletion of an axis."""
     axis = _my_axis(axis_id, captain=True)
-    return _apply(lambda: services.restore_axis(axis), axis.table, stale_dots())
+    return _apply(lambda: services.restore_axis(axis), axis.table, stale_dots)
 
 
 @bp.post("/constats/<int:note_id>/deplacer")
@@ -242,7 +250,8 @@ def merge():
     me = _captain()
     ids = request.form.getlist("note_ids")
     return _apply(lambda: services.merge_notes(
-        me.table, merge_schema.load({"note_ids": ids})["note_ids"]), me.table)
+        me.table, merge_schema.load({"note_ids": ids})["note_ids"]), me.table,
+        _note_choices(me.table))
 
 
 @bp.post("/constats/<int:note_id>/defaire-fusion")
@@ -250,7 +259,7 @@ def merge():
 def unmerge(note_id):
     """The captain undoes a merge: the original notes come back as they were."""
     note = _my_note(note_id, captain=True)
-    return _apply(lambda: services.unmerge_note(note), note.table)
+    return _apply(lambda: services.unmerge_note(note), note.table, _note_choices(note.table))
 
 
 @bp.get("/gommettes")
@@ -299,7 +308,7 @@ def vote_state():
     """The captain reveals or hides the counts, closes or reopens the vote."""
     me = _captain()
     return _apply(lambda: services.set_vote_state(me.table, vote_state_schema.load(_form())),
-                  me.table, stale_dots())
+                  me.table, stale_dots)
 
 
 @bp.post("/trier")

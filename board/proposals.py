@@ -13,6 +13,7 @@ from .models import (
     CARD_FIELDS,
     REQUIRED_CARD_FIELDS,
     Note,
+    Proposal,
     ProposalRevision,
     card_value,
     empty_card_fields,
@@ -120,17 +121,29 @@ def _push(proposal, *fields):
     realtime.table_changed(proposal.table, html)
 
 
+_CHOICE_SWAPS = {"posted": "beforeend:#card-note-choices", "edited": "true", "deleted": "delete"}
+
+
 def note_choice(note, change: str) -> str:
     """The card's list of notes to link, after `note` was "posted", "edited" or "deleted":
     a push of that one choice (the rest of the field, its version and who writes in it,
     has not changed)."""
-    if change == "deleted":
-        return f'<label id="card-note-{note.id}" hx-swap-oob="delete"></label>'
     linked = change == "edited" and db.session.scalar(
         select(proposal_note.c.note_id).where(proposal_note.c.note_id == note.id)) is not None
     with realtime.rendering_for_room():
         return render_template("proposals/_note_choice.html", note=note, linked=linked,
-                               oob="beforeend:#card-note-choices" if change == "posted" else "true")
+                               oob=_CHOICE_SWAPS[change])
+
+
+def note_choices(table) -> str:
+    """The card's whole list of notes to link, after a change to several notes at once (a
+    merge or its undoing)."""
+    linked_ids = set(db.session.scalars(
+        select(proposal_note.c.note_id).join(Proposal, Proposal.id == proposal_note.c.proposal_id)
+        .where(Proposal.table_id == table.id)))
+    with realtime.rendering_for_room():
+        return render_template("proposals/_note_choices.html", oob=True, linked_ids=linked_ids,
+                               table_notes=db.session.scalars(live_notes(table.id)).all())
 
 
 def _refused(table_id, field, message, status):

@@ -1,4 +1,5 @@
 import html
+import re
 
 import pytest
 
@@ -187,8 +188,15 @@ def test_merge_keeps_every_author_and_text_and_undo_restores_exactly(app, event,
     [push] = pushes(socket)
     assert "Les élèves décrochent en 4e" in push["html"]  # the original texts, on demand
     assert "Awa, Bob" in push["html"]
+    # The card's list of notes to link follows: the merged note instead of its originals.
+    choices = push["html"][push["html"].index('<div id="card-note-choices" hx-swap-oob="innerHTML">'):]
+    assert re.findall(r'id="card-note-(\d+)"', choices) == [str(other.id), str(merged.id)]
 
     assert cap.post(f"/axes/constats/{merged.id}/defaire-fusion").status_code == 204
+    [push] = pushes(socket)
+    choices = push["html"][push["html"].index('<div id="card-note-choices" hx-swap-oob="innerHTML">'):]
+    assert re.findall(r'id="card-note-(\d+)"', choices) == [str(first.id), str(second.id),
+                                                             str(other.id)]
     db.session.expire_all()
     assert snapshot([db.session.get(Note, i) for i in (first.id, second.id, other.id)]) == before
     assert db.session.get(Note, merged.id).deleted_at is not None
