@@ -63,6 +63,17 @@
     if (form) form.setAttribute("data-dirty", "");
   });
 
+  // A field never goes back in time: a refetch of it answered just before someone's newer
+  // save, whose push got here first, carries an older version; it is dropped.
+  document.body.addEventListener("htmx:oobBeforeSwap", function (e) {
+    var target = e.detail.target;
+    var fresh = e.detail.fragment;
+    if (!target.classList.contains("card-field") || !fresh || !fresh.querySelector) return;
+    var shown = target.querySelector("input[name=version]");
+    var incoming = fresh.querySelector("input[name=version]");
+    if (shown && incoming && Number(incoming.value) < Number(shown.value)) e.detail.shouldSwap = false;
+  });
+
   // Once no save of it is in flight, replace the field with the server's, in one go.
   function takeTheirs(form) {
     if (form.hasAttribute("data-sending")) return;  // afterRequest calls again
