@@ -63,7 +63,7 @@ lint: dev
 # Extract new UI text into the catalogues (then translate translations/en).
 catalogues: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ln:1,2 -k lazy_ngettext:1,2 -o translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --omit-header
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --omit-header --ignore-obsolete
 
 # The benchmark (see bench/README.md): `make bench BENCH_ARGS="--help"` lists the modes.
 bench: $(VENV)/.bench-installed translations

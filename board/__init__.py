@@ -3,44 +3,29 @@
 import os
 
 from flask import Flask, request, session
-from flask_babel import Babel
-from flask_compress import Compress
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_migrate import Migrate
-from flask_socketio import SocketIO
-from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import (
+    axes,
+    cli,
+    consolidation,
+    day,
+    exports,
+    notes,
+    organizer,
+    plenary,
+    proposals,
+    realtime,
+    tables,
+    web,
+)
+from .extensions import LANGUAGES, babel, compress, csrf, db, limiter, migrate, socketio
+
+__all__ = ["create_app", "db", "socketio", "LANGUAGES", "DEFAULT_SECRET"]
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
-LANGUAGES = ("fr", "en")
-
-
-class Base(DeclarativeBase):
-    # Named constraints let migrations alter them later, SQLite's batch mode included.
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    })
-
-
-# expire_on_commit=False: after a write we render what we just saved; reloading it
-# with a SELECT per object would double the queries on the hottest path.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
-migrate = Migrate()
-socketio = SocketIO()
-babel = Babel()
-csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
-# A tablet's first load is mostly two libraries (htmx, Socket.IO): compressed, about a third.
-compress = Compress()
 
 
 def select_locale():
@@ -99,8 +84,6 @@ def create_app(test_config=None):
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["PROXY_COUNT"]:
         # Behind nginx: the client's address (rate limits) and scheme come from its headers.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
@@ -128,21 +111,6 @@ def create_app(test_config=None):
         # Tablets sleep and wake: a short ping notices a dead link in seconds.
         ping_interval=10,
         ping_timeout=10,
-    )
-
-    from . import (
-        axes,
-        cli,
-        consolidation,
-        day,
-        exports,
-        notes,
-        organizer,
-        plenary,
-        proposals,
-        realtime,
-        tables,
-        web,
     )
 
     web.init_app(app)

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from sqlalchemy import select
 
-from . import db
+from .extensions import db
 from .models import (
     CAPTAIN_CODE_LENGTH,
     JOIN_CODE_LENGTH,
@@ -47,6 +47,7 @@ from .models import (
     new_code,
     utcnow,
 )
+from .services.organizer import equip_tables
 
 FORMAT = "tablee-event"
 VERSION = 1
@@ -247,6 +248,8 @@ def load_event(data) -> Event:
                       if c.onupdate is not None}
             db.session.execute(sa.update(model).where(model.id == row.id)
                                .values({key: ids[target][old].id, **values}))
+        db.session.refresh(event)
+        equip_tables(event)  # an older file may lack some tables' cards or queue places
         db.session.commit()
     except ValidationError as error:
         db.session.rollback()

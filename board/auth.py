@@ -10,7 +10,7 @@ from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from . import db
+from .extensions import db
 from .models import Event, Note, Organizer, Participant, Table
 
 # Every write at a table reads the table, its event and the event's themes (to check a

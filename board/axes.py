@@ -8,72 +8,17 @@ the changes were made in. What differs per person (my dots left) lives outside i
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
-from . import db, realtime, services
+from . import realtime, services
 from .auth import current_participant, participant_required
-from .models import Axis, Note, live_notes
+from .extensions import db
+from .limits import write_limit
+from .models import Axis, Note
 from .schemas import axis_schema, merge_schema, move_schema, vote_schema, vote_state_schema
+from .screens.board import columns_context, dots_context
 from .web import wants_fragment
 
 bp = Blueprint("axes", __name__, url_prefix="/axes")
-
-TRASH_SHOWN = 5
-
-
-def columns_context(table) -> dict:
-    """What ``axes/_columns.html`` needs: the unsorted notes, each axis with its notes."""
-    fresh = {"populate_existing": True}
-    axes = db.session.scalars(services.live_axes(table.id).options(joinedload(Axis.theme))
-                              .execution_options(**fresh)).all()
-    notes = db.session.scalars(live_notes(table.id).options(
-        joinedload(Note.author), joinedload(Note.theme),
-        selectinload(Note.sources).joinedload(Note.author)).execution_options(**fresh)).all()
-    by_axis = {axis.id: [] for axis in axes}
-    unsorted = []
-    for note in notes:
-        by_axis.get(note.axis_id, unsorted).append(note)
-    counts = services.vote_counts(table.id)
-    trash = db.session.scalars(select(Axis).where(
-        Axis.table_id == table.id, Axis.deleted_at.is_not(None))
-        .order_by(Axis.deleted_at.desc()).limit(TRASH_SHOWN)).all()
-    return {
-        "unsorted": unsorted,
-        "table_axes": [{"axis": axis, "votes": counts.get(axis.id, 0),
-                  "notes": sorted(by_axis[axis.id], key=lambda n: (n.position, n.id))}
-                 for axis in axes],
-        "show_counts": table.event.votes_live or table.votes_revealed,
-        "voting": table.event.phase == "axes" and not table.vote_closed,
-        "trash": trash,
-    }
-
-
-def dots_context(me, error=None) -> dict:
-    """My dots (gommettes): how many are left and where the others are."""
-    event = me.table.event
-    mine = services.my_votes(me)
-    per_axis = {}
-    for vote in mine:
-        per_axis.setdefault(vote.axis_id, [vote.axis, 0])[1] += 1
-    return {"dots": {
-        "open": event.phase == "axes" and not me.table.vote_closed,
-        "closed": me.table.vote_closed,
-        "budget": event.dots_per_participant,
-        "left": max(0, event.dots_per_participant - len(mine)),
-        "mine": list(per_axis.values()),
-    }, "dots_error": error}
-
-
-def push_columns(table, extra: str = "") -> None:
-    html = realtime.render("axes/_columns.html", oob=True, table=table, **columns_context(table))
-    realtime.table_changed(table, html + extra)
-
-
-def stale_dots() -> str:
-    """Dots left differ per person: after a change to them, each tablet fetches its own."""
-    return realtime.render("axes/_my_dots_stale.html")
-
 
 def _done():
     if wants_fragment():
@@ -132,6 +77,7 @@ def _axis_form(values=None, errors=None, status=200):
 
 @bp.post("/")
 @participant_required
+@write_limit
 def create():
     """Anyone at the table adds an axis; the push shows it, the answer is a fresh form."""
     me = current_participant()
@@ -140,7 +86,7 @@ def create():
         services.create_axis(me.table, axis_schema.load(form))
     except ValidationError as error:
         return _axis_form(form, error.messages, 422)
-    push_columns(me.table)
+    realtime.columns_changed(me.table)
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return _axis_form({"theme_id": form.get("theme_id")}, status=201)
@@ -173,6 +119,7 @@ def edit(axis_id):
 
 @bp.post("/<int:axis_id>/modifier")
 @participant_required
+@write_limit
 def update(axis_id):
     """Rename an axis (or change its theme)."""
     axis = _my_axis(axis_id)
@@ -182,28 +129,20 @@ def update(axis_id):
     except ValidationError as error:
         return render_template("axes/_axis_edit.html", axis=axis, values=form,
                                errors=error.messages, themes=axis.table.event.themes), 422
-    push_columns(axis.table)
+    realtime.columns_changed(axis.table)
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return _head(axis)
 
 
-def _apply(change, table, extra=str):
-    """Make a change at the table; push the columns if it was made (with what `extra()`
-    renders once it is made), else say why not."""
+def _apply(change, table, **pushed):
+    """Make a change at the table; push the columns if it was made, else say why not."""
     try:
         change()
     except ValidationError as error:
         return _refused(error)
-    push_columns(table, extra())
+    realtime.columns_changed(table, **pushed)
     return _done()
-
-
-def _note_choices(table):
-    """A merge changes which notes the card can link: push its whole list too."""
-    from .proposals import note_choices
-
-    return lambda: note_choices(table)
 
 
 def _form():
@@ -212,6 +151,7 @@ def _form():
 
 @bp.post("/<int:axis_id>/deplacer")
 @participant_required
+@write_limit
 def move(axis_id):
     """Put an axis at another place among the table's axes."""
     axis = _my_axis(axis_id)
@@ -221,22 +161,25 @@ def move(axis_id):
 
 @bp.post("/<int:axis_id>/supprimer")
 @participant_required
+@write_limit
 def delete(axis_id):
     """The captain deletes an axis: its notes go back to the unsorted column (undoable)."""
     axis = _my_axis(axis_id, captain=True)
-    return _apply(lambda: services.delete_axis(axis), axis.table, stale_dots)
+    return _apply(lambda: services.delete_axis(axis), axis.table, dots=True)
 
 
 @bp.post("/<int:axis_id>/restaurer")
 @participant_required
+@write_limit
 def restore(axis_id):
     """The captain undoes the deletion of an axis."""
     axis = _my_axis(axis_id, captain=True)
-    return _apply(lambda: services.restore_axis(axis), axis.table, stale_dots)
+    return _apply(lambda: services.restore_axis(axis), axis.table, dots=True)
 
 
 @bp.post("/constats/<int:note_id>/deplacer")
 @participant_required
+@write_limit
 def move_note(note_id):
     """Move a note into an axis at a place, or back to the unsorted column (drag or menu)."""
     note = _my_note(note_id)
@@ -245,21 +188,22 @@ def move_note(note_id):
 
 @bp.post("/fusion")
 @participant_required
+@write_limit
 def merge():
     """The captain merges the ticked notes into one."""
     me = _captain()
     ids = request.form.getlist("note_ids")
     return _apply(lambda: services.merge_notes(
-        me.table, merge_schema.load({"note_ids": ids})["note_ids"]), me.table,
-        _note_choices(me.table))
+        me.table, merge_schema.load({"note_ids": ids})["note_ids"]), me.table, notes_merged=True)
 
 
 @bp.post("/constats/<int:note_id>/defaire-fusion")
 @participant_required
+@write_limit
 def unmerge(note_id):
     """The captain undoes a merge: the original notes come back as they were."""
     note = _my_note(note_id, captain=True)
-    return _apply(lambda: services.unmerge_note(note), note.table, _note_choices(note.table))
+    return _apply(lambda: services.unmerge_note(note), note.table, notes_merged=True)
 
 
 @bp.get("/gommettes")
@@ -284,12 +228,13 @@ def _dots_change(change):
         change(me, vote_schema.load(_form()))
     except ValidationError as error:
         return _dots_answer(me, " ".join(_messages(error.messages)))
-    push_columns(me.table)
+    realtime.columns_changed(me.table)
     return _dots_answer(me)
 
 
 @bp.post("/gommettes")
 @participant_required
+@write_limit
 def vote():
     """Put one of my dots on an axis; the server holds the budget."""
     return _dots_change(services.cast_vote)
@@ -297,6 +242,7 @@ def vote():
 
 @bp.post("/gommettes/retirer")
 @participant_required
+@write_limit
 def withdraw():
     """Take one of my dots back from an axis."""
     return _dots_change(services.withdraw_vote)
@@ -304,15 +250,17 @@ def withdraw():
 
 @bp.post("/vote")
 @participant_required
+@write_limit
 def vote_state():
     """The captain reveals or hides the counts, closes or reopens the vote."""
     me = _captain()
     return _apply(lambda: services.set_vote_state(me.table, vote_state_schema.load(_form())),
-                  me.table, stale_dots)
+                  me.table, dots=True)
 
 
 @bp.post("/trier")
 @participant_required
+@write_limit
 def sort():
     """Order the axes by their dots, most first."""
     me = current_participant()

@@ -9,8 +9,10 @@ import click
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from . import db, demo, services
+from . import demo, services
+from .extensions import db
 from .models import Event, Organizer
+from .organizer import sign_in_link
 
 
 def init_app(app):
@@ -42,8 +44,6 @@ def create_organizer(username, password):
 @click.argument("username")
 def organizer_link(username):
     """Print a sign-in link for an organizer (valid 12 hours)."""
-    from .organizer import sign_in_link
-
     organizer = db.session.scalar(select(Organizer).where(Organizer.username == username))
     if organizer is None:
         raise click.ClickException(f"Aucun organisateur « {username} ».")
@@ -75,8 +75,6 @@ def demo_cli(username):
         db.session.commit()
         click.echo(f"Organisateur « {username} » créé, mot de passe : {password}")
     services.forget_connections()
-    from .organizer import sign_in_link
-
     with current_app.test_request_context(base_url=_base_url()):
         first = event.tables[0]
         click.echo("")

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from gunicorn.config import KNOWN_SETTINGS
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -38,8 +39,6 @@ def ensure_database(url: str) -> None:
 def gunicorn_args(port: int) -> list[str]:
     """One gevent worker on its own port (several workers on one port would need sticky
     sessions between them, which gunicorn does not do)."""
-    from gunicorn.config import KNOWN_SETTINGS
-
     args = ["-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}"]
     if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS):
         args.append("--no-control-socket")  # gunicorn 24+: one shared socket path otherwise

@@ -6,7 +6,8 @@ from importlib import resources
 
 from sqlalchemy import select
 
-from . import db, services
+from . import services
+from .extensions import db
 from .models import Event
 
 THEME_COLOURS = ("#1d70b8", "#b7410e", "#00703c")

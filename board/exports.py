@@ -10,22 +10,15 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from . import archive, db, services
+from . import archive
 from .auth import organizer_required
-from .day import (
-    FOLLOW_UP_LABELS,
-    VERDICT_LABELS,
-    card_completeness,
-    decisions_of,
-    proposals_of,
-    results,
-)
+from .card import card_completeness
+from .extensions import db
+from .limits import write_limit
 from .models import Event, PriorityAxis
-from .organizer import _event_form
-from .schemas import event_schema
+from .screens.day import FOLLOW_UP_LABELS, VERDICT_LABELS, decisions_of, proposals_of, results
 
 bp = Blueprint("exports", __name__, url_prefix="/organisation")
-
 
 
 def _slug(text: str) -> str:
@@ -70,6 +63,7 @@ def json_file(event_id):
 
 @bp.route("/importer", methods=["GET", "POST"])
 @organizer_required
+@write_limit
 def import_event():
     """Create an event from an exported JSON file."""
     errors = {}
@@ -89,25 +83,6 @@ def import_event():
         else:
             return redirect(url_for("organizer.show", event_id=event.id))
     return render_template("exports/import.html", errors=errors), 422 if errors else 200
-
-
-@bp.route("/evenements/<int:event_id>/nouvelle-edition", methods=["GET", "POST"])
-@organizer_required
-def new_edition(event_id):
-    """A new event with this one's setup: themes, tables, phase instructions and countdowns."""
-    source = db.get_or_404(Event, event_id)
-    if request.method == "GET":
-        values = {"name": "", "date": "", "place": source.place,
-                  "table_count": str(len(source.tables)),
-                  "themes": [{"name": t.name, "colour": t.colour} for t in source.themes]}
-        return render_template("organizer/new.html", values=values, errors={}, source=source)
-    values = _event_form(request.form)
-    try:
-        event = services.create_event_from(source, event_schema.load(values))
-    except ValidationError as error:
-        return render_template("organizer/new.html", values=values, errors=error.messages,
-                               source=source), 422
-    return redirect(url_for("organizer.show", event_id=event.id))
 
 
 @bp.get("/evenements/<int:event_id>/rapport")

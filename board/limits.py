@@ -1,19 +1,22 @@
 """Rate limits: how often one address may try a code, one code be tried, one person write.
 
 A view that changes something takes one line, ``@write_limit`` under its auth decorator;
-each limit answers 429 with its own French message (see web.py's handler).
+a socket event that changes something calls ``spend_write()``. Both draw on one budget per
+person (tests/test_security.py fails on a new write that does neither and is not on its
+short list of exemptions). Each limit answers 429 with its own French message (see
+web.py's handler).
 """
 
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
+from limits import parse
 
-from . import limiter
+from .auth import current_organizer, current_participant
+from .extensions import limiter
 
 
 def _participant_or_address() -> str:
-    from .auth import current_organizer, current_participant
-
     me = current_participant()
     if me is not None:
         return f"participant-{me.id}"
@@ -43,8 +46,24 @@ join_per_code = limiter.limit(
                             "puis réessayez."))
 
 # One budget for every write a person makes, whatever the area: posting, editing, voting…
+WRITES_SCOPE = "writes"
+
+
+def too_fast() -> str:
+    return _("Vous allez très vite : patientez quelques secondes avant d'enregistrer encore. "
+             "Ce que vous avez écrit est gardé.")
+
+
 write_limit = limiter.shared_limit(
-    lambda: current_app.config["RATELIMIT_WRITES"], scope="writes",
+    lambda: current_app.config["RATELIMIT_WRITES"], scope=WRITES_SCOPE,
     key_func=_participant_or_address, methods=["POST", "PUT", "PATCH", "DELETE"],
-    error_message=lambda: _("Vous allez très vite : patientez quelques secondes avant "
-                            "d'enregistrer encore. Ce que vous avez écrit est gardé."))
+    error_message=too_fast)
+
+
+def spend_write() -> bool:
+    """One write of the person's budget, for what arrives over a socket (no view, so no
+    decorator): the same counter as ``write_limit``'s. False when the budget is spent."""
+    if not limiter.enabled:
+        return True
+    limit = parse(current_app.config["RATELIMIT_WRITES"])
+    return limiter.limiter.hit(limit, _participant_or_address(), WRITES_SCOPE)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import db
+from .extensions import db
 
 # No 0/O, 1/I/L: codes are read off paper and typed on a tablet.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -23,9 +23,6 @@ CAPTAIN_CODE_LENGTH = 8
 PHASES = ("setup", "diagnostic", "axes", "consolidation", "drafting", "pitches", "selection",
           "follow_up")
 
-# draft → ready → pitched → prototype | to_study | not_retained (the last three: the organizer)
-PROPOSAL_STATUSES = ("draft", "ready", "pitched", "prototype", "to_study", "not_retained")
-DECISIONS = ("prototype", "to_study", "not_retained")
 
 
 def utcnow() -> datetime:
@@ -350,25 +347,6 @@ class ProposalRevision(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# The card's fields, in the order the card shows them; the status is not one of them.
-CARD_FIELDS = ("title", "priority_axis_id", "need", "objective", "neighbourhood", "city",
-               "department", "budget_amount", "budget_purpose", "partners", "skills", "summary",
-               "notes")
-# What a card needs before its captain may declare it ready.
-REQUIRED_CARD_FIELDS = ("title", "priority_axis_id", "need", "objective", "city",
-                        "budget_amount", "budget_purpose", "partners", "skills", "summary")
-EDITABLE_STATUSES = ("draft", "ready")
-
-
-def card_value(proposal: Proposal, field: str):
-    """A field's value as saved in revisions: the notes as a sorted list of ids."""
-    if field == "notes":
-        return sorted(note.id for note in proposal.notes)
-    return getattr(proposal, field)
-
-
-def empty_card_fields(proposal: Proposal, fields=CARD_FIELDS) -> list[str]:
-    return [f for f in fields if card_value(proposal, f) in (None, "", [])]
 # The organizer's day: phases and their countdowns, the pitch queue, the selection, sponsors.
 
 COUNTDOWN_KINDS = ("phase", "pitch")

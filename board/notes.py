@@ -1,18 +1,15 @@
 """Diagnostic notes (constats): posted, edited and deleted from the tablets."""
 
-import uuid
-
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from . import db, realtime, services
+from . import realtime, services
 from .auth import can_edit_note, current_participant, participant_required
-from .axes import push_columns
+from .extensions import db
 from .limits import write_limit
 from .models import Note
-from .proposals import note_choice
 from .schemas import note_schema, note_update_schema
-from .web import wants_fragment
+from .web import new_key, wants_fragment
 
 bp = Blueprint("notes", __name__, url_prefix="/constats")
 
@@ -20,7 +17,7 @@ bp = Blueprint("notes", __name__, url_prefix="/constats")
 def _form(values=None, errors=None, status=200):
     me = current_participant()
     values = dict(values or {})
-    values.setdefault("idempotency_key", uuid.uuid4().hex)
+    values.setdefault("idempotency_key", new_key())
     return render_template("notes/_form.html", values=values, errors=errors or {},
                            themes=me.table.event.themes), status
 
@@ -46,9 +43,7 @@ def create():
     except ValidationError as error:
         return _form(form, error.messages, 422)
     if created:
-        realtime.table_changed(me.table, realtime.render("notes/_note.html", note=note,
-                                                         oob="beforeend:#notes")
-                               + note_choice(note, "posted"))
+        realtime.note_posted(note)
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return _form({"theme_id": form.get("theme_id")}, status=201)
@@ -91,8 +86,7 @@ def update(note_id):
         form["version"] = stale.current.version
         return render_template("notes/_edit.html", note=stale.current, values=form, errors={},
                                theirs=stale.current, themes=note.table.event.themes), 409
-    realtime.table_changed(note.table, realtime.render("notes/_note.html", note=note, oob="true")
-                           + note_choice(note, "edited"))
+    realtime.note_edited(note)
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return render_template("notes/_note.html", note=note)
@@ -105,11 +99,7 @@ def delete(note_id):
     """Remove a note from the board (kept in the database)."""
     note = _editable_note(note_id)
     services.delete_note(note)
-    if note.axis_id is not None:
-        push_columns(note.table, note_choice(note, "deleted"))  # the axis's count changes too
-    else:
-        realtime.table_changed(note.table, realtime.render("notes/_gone.html", note=note)
-                               + note_choice(note, "deleted"))
+    realtime.note_deleted(note)
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return ""

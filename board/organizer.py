@@ -17,8 +17,9 @@ from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from . import db, limiter, services
+from . import services
 from .auth import organizer_required, sign_in_organizer
+from .extensions import db, limiter
 from .limits import write_limit
 from .models import Event, Organizer, Table
 from .schemas import event_schema, login_schema
@@ -110,6 +111,26 @@ def create():
     except ValidationError as error:
         return render_template("organizer/new.html", values=values, errors=error.messages), 422
     return redirect(url_for(".show", event_id=event.id))
+
+
+@bp.route("/evenements/<int:event_id>/nouvelle-edition", methods=["GET", "POST"])
+@organizer_required
+@write_limit
+def new_edition(event_id):
+    """A new event with this one's setup: themes, tables, phase instructions and countdowns."""
+    source = _event_or_404(event_id)
+    if request.method == "GET":
+        values = {"name": "", "date": "", "place": source.place,
+                  "table_count": str(len(source.tables)),
+                  "themes": [{"name": t.name, "colour": t.colour} for t in source.themes]}
+        return render_template("organizer/new.html", values=values, errors={}, source=source)
+    values = _event_form(request.form)
+    try:
+        event = services.create_event_from(source, event_schema.load(values))
+    except ValidationError as error:
+        return render_template("organizer/new.html", values=values, errors=error.messages,
+                               source=source), 422
+    return redirect(url_for("organizer.show", event_id=event.id))
 
 
 def _blank_event():

@@ -2,11 +2,15 @@
 
 Rooms: ``table-<id>`` holds the tablets of one table; ``event-<id>`` holds the plenary
 screens and organizer consoles of one event; ``console-<id>`` holds the consoles alone.
-Writes arrive over HTTP; once saved, the view calls one helper here that pushes
-out-of-band htmx fragments, rendered once per room. Pushes to tablets carry the table's
-(or the event's) sequence number: a tablet that sees a gap, or (re)connects behind,
-refetches its board with a plain GET. Screens receive whole cards that replace
-themselves, and refetch on every (re)connection.
+Writes arrive over HTTP; once saved, the view calls the helper here named after what
+changed (``note_posted``, ``columns_changed``, ``day_changed``…), which pushes out-of-band
+htmx fragments, rendered once per room. Pushes to tablets carry the table's (or the
+event's) sequence number: a tablet that sees a gap, or (re)connects behind, refetches its
+board with a plain GET. Screens receive whole cards that replace themselves, and refetch on
+every (re)connection.
+
+The sockets carry two messages the other way, both handled at the bottom of this module:
+a tablet's presence in a card field, and the console's remote buttons.
 """
 
 import re
@@ -23,10 +27,16 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from . import db, services, socketio
+from . import services
 from .auth import can_watch_event, current_organizer, current_participant
-from .models import Event, Table
+from .card import CARD_FIELDS
+from .extensions import db, socketio
+from .limits import spend_write, too_fast
+from .models import Event, Table, live_notes
 from .schemas import presence_schema, remote_schema, socket_auth_schema
+from .screens.board import card_context, columns_context, is_linked, linked_note_ids
+from .screens.day import console_context, now
+from .screens.wall import priority_groups, table_cards, wall_mark
 
 _ROOM = re.compile(r"^(table|event)-(\d+)$")
 _server_id = None
@@ -66,6 +76,8 @@ def console_room(event_id: int) -> str:
     return f"console-{event_id}"
 
 
+# ---- Rendering once per room, and sending -------------------------------------------
+
 @contextmanager
 def rendering_for_room():
     """Render what is pushed once to a whole room: in the event's language, not the
@@ -79,7 +91,7 @@ def rendering_for_room():
 
 
 def render(template: str, **context) -> str:
-    """A fragment rendered for a room, ready for table_changed or event_changed."""
+    """A fragment rendered for a room."""
     with rendering_for_room():
         return render_template(template, **context)
 
@@ -117,6 +129,99 @@ def event_changed(event: Event, tablets_html: str = "", wall_html: str = "",
     if console_html:
         socketio.emit("push", {"html": console_html}, to=console_room(event.id))
 
+
+# ---- What each change pushes ----------------------------------------------------------
+
+_CHOICE_SWAPS = {"posted": "beforeend:#card-note-choices", "edited": "true", "deleted": "delete"}
+
+
+def _note_choice(note, change: str) -> str:
+    """The card's list of notes to link, after `note` was "posted", "edited" or "deleted":
+    that one choice (the rest of the field, its version and who writes in it, is unchanged)."""
+    linked = change == "edited" and is_linked(note.id)
+    return render("proposals/_note_choice.html", note=note, linked=linked,
+                  oob=_CHOICE_SWAPS[change])
+
+
+def _note_choices(table) -> str:
+    """The card's whole list of notes to link, after a change to several notes at once."""
+    return render("proposals/_note_choices.html", oob=True, linked_ids=linked_note_ids(table.id),
+                  table_notes=db.session.scalars(live_notes(table.id)).all())
+
+
+def note_posted(note) -> None:
+    table_changed(note.table, render("notes/_note.html", note=note, oob="beforeend:#notes")
+                  + _note_choice(note, "posted"))
+
+
+def note_edited(note) -> None:
+    table_changed(note.table, render("notes/_note.html", note=note, oob="true")
+                  + _note_choice(note, "edited"))
+
+
+def note_deleted(note) -> None:
+    if note.axis_id is not None:
+        columns_changed(note.table, _note_choice(note, "deleted"))  # its axis's count too
+    else:
+        table_changed(note.table, render("notes/_gone.html", note=note)
+                      + _note_choice(note, "deleted"))
+
+
+def columns_changed(table, extra: str = "", *, notes_merged=False, dots=False) -> None:
+    """A table's axes changed: its whole ``#columns`` region, rendered once for the table.
+    A merge changes which notes the card can link; a change to the axes can change
+    everyone's dots left, which each tablet then fetches (they differ per person)."""
+    html = render("axes/_columns.html", oob=True, table=table, **columns_context(table))
+    if notes_merged:
+        extra += _note_choices(table)
+    if dots:
+        extra += render("axes/_my_dots_stale.html")
+    table_changed(table, html + extra)
+
+
+def dots_changed(event) -> None:
+    """The organizer changed the dots' settings: every tablet fetches its own dots left."""
+    event_changed(event, tablets_html=render("axes/_my_dots_stale.html"))
+
+
+def card_changed(proposal, *fields) -> None:
+    """Tell the table (and the plenary, through its card) what changed on the card."""
+    context = card_context(proposal.table)
+    with rendering_for_room():
+        html = "".join(render_template("proposals/_field.html", name=f, oob=True, **context)
+                       for f in fields)
+        html += render_template("proposals/_progress.html", oob=True, **context)
+    table_changed(proposal.table, html)
+
+
+def priority_axes_changed(event) -> None:
+    """The plenary shows the priority axes as they are gathered."""
+    event_changed(event, wall_html=render("plenary/_priority_axes.html", oob=True, event=event,
+                                          priority_groups=priority_groups(event)))
+
+
+def day_changed(event: Event) -> None:
+    """After an event-wide change of the day: the banner to the tablets, banner and stage to
+    the screens, the controls to the consoles."""
+    with rendering_for_room():
+        banner = render_template("day/_banner.html", event=event, oob=True)
+        stage = render_template("day/_stage.html", event=event, oob=True)
+        controls = render_template("day/_controls.html", oob=True,
+                                   **console_context(event, with_cards=False))
+    event_changed(event, tablets_html=banner, wall_html=banner + stage, console_html=controls)
+
+
+def _presence_changed(table: Table) -> None:
+    """Push every field's 'who is writing here' to the table; not numbered, not replayed:
+    a refetched board renders presence from the database."""
+    editing = services.editing_at(table.id)
+    with rendering_for_room():
+        html = "".join(render_template("proposals/_presence.html", name=field, oob=True,
+                                       editing=editing) for field in CARD_FIELDS)
+    socketio.emit("push", {"html": html}, to=table_room(table.id))
+
+
+# ---- What the sockets say ------------------------------------------------------------
 
 def connect(auth):
     """A page opens its socket and names the room it follows; we check it may.
@@ -190,24 +295,23 @@ def presence(data):
     return {"ok": True}
 
 
-def _presence_changed(table: Table) -> None:
-    """Push every field's 'who is writing here' to the table; not numbered, not replayed:
-    a refetched board renders presence from the database."""
-    from .models import CARD_FIELDS
-
-    editing = services.editing_at(table.id)
-    with rendering_for_room():
-        html = "".join(render_template("proposals/_presence.html", name=field, oob=True,
-                                       editing=editing) for field in CARD_FIELDS)
-    socketio.emit("push", {"html": html}, to=table_room(table.id))
+# The console's remote buttons, sent over its socket: the same actions as its forms.
+REMOTE = {
+    "next": lambda event, at: services.step_pitch(event, 1, at),
+    "previous": lambda event, at: services.step_pitch(event, -1, at),
+    "pause": lambda event, at: services.control_countdown(event, "pitch", {"action": "pause"}, at),
+    "resume": lambda event, at: services.control_countdown(event, "pitch", {"action": "resume"},
+                                                           at),
+    "extend": lambda event, at: services.control_countdown(
+        event, "pitch", {"action": "extend", "seconds": 30}, at),
+    "stop": lambda event, at: services.start_pitch(event, None, at),
+}
 
 
 def remote(payload):
     """A console's remote button (next, previous, pause, resume, extend, stop) sent over its
     socket; the organizer's own session is checked on every message. The answer (the
     acknowledgement) says whether it was done; the change reaches every screen as a push."""
-    from . import day
-
     try:
         data = remote_schema.load(payload if isinstance(payload, dict) else {})
     except ValidationError as error:
@@ -215,11 +319,17 @@ def remote(payload):
     event = db.session.get(Event, data["event_id"])
     if event is None or current_organizer() is None:
         return {"ok": False, "errors": {"action": [_("Réservé aux organisateurs.")]}}
-    errors = day.remote(event, data["action"])
-    if errors:
-        return {"ok": False, "errors": {k: [str(m) for m in v] for k, v in errors.items()}}
+    if not spend_write():
+        return {"ok": False, "errors": {"action": [too_fast()]}}
+    try:
+        REMOTE[data["action"]](event, now())
+    except ValidationError as error:
+        return {"ok": False, "errors": {k: [str(m) for m in v] for k, v in error.messages.items()}}
+    day_changed(event)
     return {"ok": True}
 
+
+# ---- The plenary's cards, in batches ---------------------------------------------------
 
 def _card_changed(table: Table) -> None:
     """The table's card on the event's screens (plenary, consoles) is out of date.
@@ -262,8 +372,6 @@ def _push_cards_after(app, delay: float) -> None:
 
 def _push_cards(table_ids: set[int]) -> None:
     """Render the tables' cards once, and push them to each event's screens together."""
-    from .plenary import table_cards
-
     tables = db.session.scalars(select(Table).where(Table.id.in_(table_ids)).options(
         joinedload(Table.event).joinedload(Event.themes))).unique().all()
     html = defaultdict(str)
@@ -274,6 +382,8 @@ def _push_cards(table_ids: set[int]) -> None:
     for event_id, cards in html.items():
         socketio.emit("push", {"html": cards}, to=event_room(event_id))
 
+
+# ---- Every few seconds, in every process ------------------------------------------------
 
 def start_housekeeping(app) -> None:
     """Started once per server process (wsgi.py): see `housekeeping`."""
@@ -316,8 +426,6 @@ def housekeeping(presence_timeout: float) -> None:
             socketio.emit("tick", {"seq": seq, "event_seq": event_seq},
                           to=table_room(table_id), ignore_queue=True)
     if event_ids:
-        from .plenary import wall_mark
-
         for event in db.session.scalars(select(Event).where(Event.id.in_(event_ids))):
             socketio.emit("tick", {"wall": wall_mark(event)}, to=event_room(event.id),
                           ignore_queue=True)

@@ -1,122 +1,32 @@
-"""Every input, from a form or a socket, is loaded through one of these schemas."""
+"""Every input, from a form, a socket or an imported file, is loaded through one of these
+schemas; the field types they are made of, with their French messages, are in fields.py."""
 
 import re
-import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import (
-    EXCLUDE,
-    Schema,
-    ValidationError,
-    fields,
-    post_load,
-    pre_load,
-    validate,
-    validates_schema,
-)
+from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
-from .models import CODE_ALPHABET, DECISIONS, FOLLOW_UP_STATUSES, PHASES, SCREENS
+from .card import BY_NAME as CARD_FIELD_BY_NAME
+from .card import CARD_FIELDS, DECISIONS
+from .fields import (
+    MAX_ID,
+    BaseSchema,
+    Choice,
+    Id,
+    IdempotencyKey,
+    Ids,
+    Number,
+    OptionalId,
+    Text,
+    Version,
+)
+from .models import CODE_ALPHABET, FOLLOW_UP_STATUSES, PHASES, SCREENS
 
 NOTE_MAX = 280
-MAX_ID = 2**31 - 1
 NAME_MAX = 40
+AXIS_NAME_MAX = 120
 
-# Control and bidirectional-override characters never belong in a note or a name:
-# they can hide or reorder what others read.
-_INVISIBLE = {"Cc", "Cf"}
-
-
-def clean_text(value: str, *, multiline: bool = False) -> str:
-    kept = []
-    for ch in value:
-        if multiline and ch == "\n":
-            kept.append(ch)
-        elif unicodedata.category(ch) in _INVISIBLE and ch not in "\u200d":
-            # Zero-width joiner stays: emoji sequences need it.
-            kept.append(" " if ch in "\t\r" else "")
-        else:
-            kept.append(ch)
-    text = "".join(kept)
-    if multiline:
-        text = "\n".join(line.rstrip() for line in text.split("\n"))
-        text = re.sub(r"\n{3,}", "\n\n", text)
-    else:
-        text = re.sub(r"\s+", " ", text)
-    return text.strip()
-
-
-def Text(max_length, *, required=True, multiline=False, **kwargs):  # noqa: N802 - a field factory
-    """A trimmed string field whose French messages name the limit."""
-    return _TextField(
-        required=required,
-        multiline=multiline,
-        max_length=max_length,
-        error_messages={
-            "required": _l("Ce champ est obligatoire."),
-            "null": _l("Ce champ est obligatoire."),
-            "invalid": _l("Ce texte n'est pas valide."),
-        },
-        **kwargs,
-    )
-
-
-class _TextField(fields.String):
-    def __init__(self, *, multiline=False, max_length=None, **kwargs):
-        self.multiline = multiline
-        self.max_length = max_length
-        super().__init__(**kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = clean_text(super()._deserialize(value, attr, data, **kwargs),
-                          multiline=self.multiline)
-        if self.required and not text:
-            raise ValidationError(_l("Ce champ est obligatoire."))
-        if self.max_length and len(text) > self.max_length:
-            raise ValidationError(
-                _l("%(count)s caractères : c'est %(over)s de trop (au plus %(max)s).",
-                   count=len(text), over=len(text) - self.max_length, max=self.max_length))
-        return text
-
-
-def Id(**kwargs):  # noqa: N802 - a field factory
-    return fields.Integer(
-        strict=False,
-        # Capped at PostgreSQL's integer: a forged huge id is "unknown", not a database error.
-        validate=validate.Range(min=1, max=MAX_ID, error=_l("Choix inconnu.")),
-        error_messages={"required": _l("Faites un choix."), "null": _l("Faites un choix."),
-                        "invalid": _l("Choix inconnu.")},
-        **kwargs,
-    )
-
-
-def _as_lists(messages):
-    """Marshmallow wraps only plain str messages in lists; ours are lazy, so wrap them here."""
-    if isinstance(messages, dict):
-        return {key: _as_lists(value) for key, value in messages.items()}
-    if isinstance(messages, list):
-        return [str(m) if not isinstance(m, dict | list) else _as_lists(m) for m in messages]
-    return [str(messages)]
-
-
-def IdempotencyKey():  # noqa: N802 - a field factory
-    """The key a page puts in every create form: retries of one request make one object."""
-    return fields.String(load_default=None, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
-                         error_messages={"invalid": _l("Requête invalide.")})
-
-
-def Version():  # noqa: N802 - a field factory
-    """The version of the record the person saw when they began editing it."""
-    return fields.Integer(load_default=None, strict=False,
-                          validate=validate.Range(min=1, max=MAX_ID),
-                          error_messages={"invalid": _l("Requête invalide.")})
-
-
-class BaseSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    def handle_error(self, error, data, *, many, **kwargs):
-        raise ValidationError(_as_lists(error.messages), data=data)
+__all__ = ["MAX_ID", "NOTE_MAX", "NAME_MAX"]
 
 
 class JoinSchema(BaseSchema):
@@ -214,34 +124,21 @@ login_schema = LoginSchema()
 socket_auth_schema = SocketAuthSchema()
 
 
-# The morning: axes, moves, merges, dot votes, consolidation.
+class _Blanks(BaseSchema):
+    """A schema whose fields named in `optional` take their default when left blank."""
 
-AXIS_NAME_MAX = 120
-
-
-def _optional_id():
-    """An id that may be empty (the unsorted column, a new priority axis)."""
-    return fields.Integer(
-        load_default=None, allow_none=True, strict=False,
-        validate=validate.Range(min=1, error=_l("Choix inconnu.")),
-        error_messages={"invalid": _l("Choix inconnu.")})
-
-
-def _ids(message):
-    return fields.List(Id(), required=True, validate=validate.Length(min=1, error=message),
-                       error_messages={"required": message, "invalid": message})
-
-
-class _BlankIsNone(BaseSchema):
-    blank_is_none: tuple = ()
+    optional: tuple = ()
 
     @pre_load
     def blanks(self, data, **kwargs):
         data = dict(data)
-        for key in self.blank_is_none:
-            if data.get(key) == "":
-                data[key] = None
+        for name in self.optional:
+            if isinstance(data.get(name), str) and not data[name].strip():
+                data.pop(name)
         return data
+
+
+# The morning: axes, moves, merges, dot votes, consolidation.
 
 
 class AxisSchema(BaseSchema):
@@ -249,18 +146,18 @@ class AxisSchema(BaseSchema):
     theme_id = Id(required=True)
 
 
-class MoveSchema(_BlankIsNone):
+class MoveSchema(_Blanks):
     """Where a note goes (no axis: the unsorted column) or an axis goes, and at which place."""
 
-    blank_is_none = ("axis_id", "index")
-    axis_id = _optional_id()
+    optional = ("axis_id", "index")
+    axis_id = OptionalId()
     index = fields.Integer(load_default=None, allow_none=True, strict=False,
                            validate=validate.Range(min=0, max=10_000),
                            error_messages={"invalid": _l("Place inconnue.")})
 
 
 class MergeSchema(BaseSchema):
-    note_ids = _ids(_l("Cochez au moins deux constats à fusionner."))
+    note_ids = Ids(_l("Cochez au moins deux constats à fusionner."))
 
 
 class VoteSchema(BaseSchema):
@@ -283,16 +180,16 @@ class VoteSettingsSchema(BaseSchema):
     votes_live = fields.Boolean(load_default=False)
 
 
-class GatherSchema(_BlankIsNone):
-    blank_is_none = ("priority_axis_id", "theme_id")
-    axis_ids = _ids(_l("Cochez au moins un axe de table à regrouper."))
-    priority_axis_id = _optional_id()
-    theme_id = _optional_id()
+class GatherSchema(_Blanks):
+    optional = ("priority_axis_id", "theme_id")
+    axis_ids = Ids(_l("Cochez au moins un axe de table à regrouper."))
+    priority_axis_id = OptionalId()
+    theme_id = OptionalId()
     title = Text(200, required=False, load_default="")
 
 
 class SplitSchema(BaseSchema):
-    source_ids = _ids(_l("Cochez une partie des axes d'origine (au moins un, pas tous)."))
+    source_ids = Ids(_l("Cochez une partie des axes d'origine (au moins un, pas tous)."))
     title = Text(200)
 
 
@@ -306,154 +203,54 @@ gather_schema = GatherSchema()
 split_schema = SplitSchema()
 
 
-# The proposal card (fiche projet): one schema per kind of field, each loading
-# {"value", "version", "over"} from a form that saves as people type.
-
-BUDGET_MAX = 100_000_000
-LIST_ITEMS_MAX = 20
-LIST_ITEM_MAX = 120
-
-
-class _Euros(fields.Field):
-    """A whole amount in euros as people write it: « 12 500 », « 12500 € », « 12.500 »."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if value is None or isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValidationError(_l("Saisissez un montant en euros, par exemple 15 000."))
-        text = re.sub(r"[\s\u00a0\u202f€]", "", str(value))
-        if not text:
-            return None
-        if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
-            text = text.replace(".", "")
-        if re.fullmatch(r"[-\u2212]\d+([.,]\d*)?", text):
-            raise ValidationError(_l("Le budget ne peut pas être négatif."))
-        if re.fullmatch(r"\d+[.,]\d*", text):
-            raise ValidationError(_l("Arrondissez à l'euro près, par exemple 15 000."))
-        if not re.fullmatch(r"\d{1,12}", text):
-            raise ValidationError(_l("Saisissez un montant en euros, par exemple 15 000."))
-        amount = int(text)
-        if amount > BUDGET_MAX:
-            raise ValidationError(_l("Au plus 100 000 000 €."))
-        return amount
-
-
-class _Lines(fields.Field):
-    """A list typed one item per line (partners, skills)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
-            raise ValidationError(_l("Ce texte n'est pas valide."))
-        items = [clean_text(line) for line in value.splitlines()]
-        items = [item for item in items if item]
-        if len(items) > LIST_ITEMS_MAX:
-            raise ValidationError(_l("Au plus %(max)s lignes.", max=LIST_ITEMS_MAX))
-        for item in items:
-            if len(item) > LIST_ITEM_MAX:
-                raise ValidationError(_l(
-                    "« %(item)s… » : %(count)s caractères, au plus %(max)s par ligne.",
-                    item=item[:20], count=len(item), max=LIST_ITEM_MAX))
-        return items
-
-
-class _OptionalId(fields.Integer):
-    """A choice in a list where « aucun » (an empty value) is allowed."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if value in ("", None):
-            return None
-        ident = super()._deserialize(value, attr, data, **kwargs)
-        if ident < 1:
-            raise ValidationError(_l("Choix inconnu."))
-        return ident
-
-
-def _version(**kwargs):
-    return fields.Integer(strict=False, validate=validate.Range(min=0), error_messages={
-        "required": _l("Requête invalide."), "invalid": _l("Requête invalide.")}, **kwargs)
-
+# The proposal card (fiche projet): one schema per field, each loading
+# {"value", "version", "over"} from a form that saves as people type (card.py declares them).
 
 class _CardFieldSchema(BaseSchema):
-    version = _version(required=True)
+    version = Version(minimum=0, required=True)
     # The version the writer saw in a conflict and chose to write over.
-    over = _version(load_default=None)
+    over = Version(minimum=0)
 
 
-def _card_schema(value_field):
-    return _CardFieldSchema.from_dict({"value": value_field})()
+card_field_schemas = {f.name: _CardFieldSchema.from_dict({"value": f.value})()
+                      for f in CARD_FIELD_BY_NAME.values()}
 
 
-_choice = {"invalid": _l("Choix inconnu."), "null": _l("Choix inconnu.")}
-card_field_schemas = {
-    "title": _card_schema(Text(200, required=False, load_default="")),
-    "priority_axis_id": _card_schema(_OptionalId(
-        strict=False, load_default=None, allow_none=True, error_messages=_choice)),
-    "need": _card_schema(Text(2000, required=False, multiline=True, load_default="")),
-    "objective": _card_schema(Text(2000, required=False, multiline=True, load_default="")),
-    "neighbourhood": _card_schema(Text(200, required=False, load_default="")),
-    "city": _card_schema(Text(200, required=False, load_default="")),
-    "department": _card_schema(Text(100, required=False, load_default="")),
-    "budget_amount": _card_schema(_Euros(load_default=None, allow_none=True)),
-    "budget_purpose": _card_schema(Text(1000, required=False, multiline=True, load_default="")),
-    "partners": _card_schema(_Lines(load_default=list)),
-    "skills": _card_schema(_Lines(load_default=list)),
-    "summary": _card_schema(Text(1200, required=False, multiline=True, load_default="")),
-    "notes": _card_schema(fields.List(fields.Integer(
-        strict=False, validate=validate.Range(min=1), error_messages=_choice),
-        load_default=list, validate=validate.Length(max=200))),
-}
+class CardStatusSchema(BaseSchema):
+    """The captain declares the card ready, or reopens it."""
+
+    status = Choice(("ready", "draft"), _l("Choisissez « prête » ou « à reprendre »."))
 
 
 class PresenceSchema(BaseSchema):
     """A tablet says which card field it has focus in (null: none)."""
 
     field = fields.String(load_default=None, allow_none=True,
-                          validate=validate.OneOf(list(card_field_schemas)))
+                          validate=validate.OneOf(CARD_FIELDS))
+
+
+card_status_schema = CardStatusSchema()
 presence_schema = PresenceSchema()
+
+
 # The organizer's day
-
-def _choice(choices, message):
-    return fields.String(required=True, validate=validate.OneOf(choices, error=message),
-                         error_messages={"required": message, "null": message,
-                                         "invalid": message})
-
-
-def _seconds(minimum, maximum, message, **kwargs):
-    return fields.Integer(
-        validate=validate.Range(min=minimum, max=maximum, error=message),
-        error_messages={"invalid": message, "required": message}, **kwargs)
-
-
-def _blank_is_none(data, *names):
-    data = dict(data)
-    for name in names:
-        if isinstance(data.get(name), str) and not data[name].strip():
-            data.pop(name)
-    return data
 
 
 class PhaseSchema(BaseSchema):
-    phase = _choice(PHASES, _l("Choisissez une étape."))
+    phase = Choice(PHASES, _l("Choisissez une étape."))
 
 
-class PhaseStepSchema(BaseSchema):
+class PhaseStepSchema(_Blanks):
+    optional = ("minutes",)
     instruction = Text(300, required=False, load_default="")
-    minutes = _seconds(1, 600, _l("Entre 1 et 600 minutes, ou laissez vide."),
-                       load_default=None)
-
-    @pre_load
-    def blank_minutes(self, data, **kwargs):
-        return _blank_is_none(data, "minutes")
+    minutes = Number(1, 600, _l("Entre 1 et 600 minutes, ou laissez vide."), load_default=None)
 
 
-class CountdownSchema(BaseSchema):
-    action = _choice(("start", "pause", "resume", "extend", "stop"), _l("Action inconnue."))
-    seconds = _seconds(1, 36_000, _l("Une durée entre 1 seconde et 10 heures."),
-                       load_default=None)
-    minutes = _seconds(1, 600, _l("Entre 1 et 600 minutes."), load_default=None)
-
-    @pre_load
-    def blank_numbers(self, data, **kwargs):
-        return _blank_is_none(data, "seconds", "minutes")
+class CountdownSchema(_Blanks):
+    optional = ("seconds", "minutes")
+    action = Choice(("start", "pause", "resume", "extend", "stop"), _l("Action inconnue."))
+    seconds = Number(1, 36_000, _l("Une durée entre 1 seconde et 10 heures."), load_default=None)
+    minutes = Number(1, 600, _l("Entre 1 et 600 minutes."), load_default=None)
 
     @post_load
     def minutes_as_seconds(self, data, **kwargs):
@@ -462,14 +259,11 @@ class CountdownSchema(BaseSchema):
         return data
 
 
-class StageSchema(BaseSchema):
-    screen = fields.String(load_default=None, validate=validate.OneOf(
-        SCREENS, error=_l("Choisissez ce que montre la plénière.")))
-    pitch_seconds = _seconds(10, 3600, _l("Entre 10 secondes et une heure."), load_default=None)
-
-    @pre_load
-    def blank(self, data, **kwargs):
-        return _blank_is_none(data, "screen", "pitch_seconds")
+class StageSchema(_Blanks):
+    optional = ("screen", "pitch_seconds")
+    screen = Choice(SCREENS, _l("Choisissez ce que montre la plénière."), required=False,
+                    load_default=None)
+    pitch_seconds = Number(10, 3600, _l("Entre 10 secondes et une heure."), load_default=None)
 
 
 class QueueMoveSchema(BaseSchema):
@@ -502,7 +296,7 @@ class FollowUpSchema(BaseSchema):
     noted_on = fields.Date(required=True, error_messages={
         "required": _l("Saisissez une date."),
         "invalid": _l("Saisissez une date, par exemple 16/12/2017.")})
-    status = _choice(FOLLOW_UP_STATUSES, _l("Choisissez un état du suivi."))
+    status = Choice(FOLLOW_UP_STATUSES, _l("Choisissez un état du suivi."))
     text = Text(2000, required=False, multiline=True, load_default="")
 
 
@@ -510,8 +304,8 @@ class RemoteSchema(BaseSchema):
     """A console's remote control over its socket: the same actions as its buttons."""
 
     event_id = Id(required=True)
-    action = _choice(("next", "previous", "pause", "resume", "extend", "stop"),
-                     _l("Action inconnue."))
+    action = Choice(("next", "previous", "pause", "resume", "extend", "stop"),
+                    _l("Action inconnue."))
 
 
 phase_schema = PhaseSchema()

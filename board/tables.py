@@ -1,12 +1,13 @@
 """Joining a table from its QR code, and the table's board on the tablets."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 
 from . import services
 from .auth import current_participant, participant_required, sign_in_participant
 from .limits import join_per_address, join_per_code
 from .schemas import join_schema
+from .screens.board import board_context
 from .web import new_key, wants_fragment
 
 bp = Blueprint("tables", __name__)
@@ -46,7 +47,7 @@ def join():
 def show():
     """The table's board: the note form, the notes, live."""
     me = current_participant()
-    return render_template("tables/show.html", table=me.table, **board_context(me.table))
+    return render_template("tables/show.html", table=me.table, **board_context(me))
 
 
 @bp.get("/table/tableau")
@@ -54,23 +55,12 @@ def show():
 def region():
     """The live region alone, refetched by a tablet after a (re)connection or a gap."""
     me = current_participant()
-    return render_template("tables/_board.html", table=me.table, **board_context(me.table))
-
-
-def board_context(table):
-    """The board as the person asking sees it: the table's columns, their own dots, the card."""
-    from .axes import columns_context, dots_context
-    from .proposals import card_context
-
-    return {"themes": table.event.themes, **columns_context(table),
-            **dots_context(current_participant()), **card_context(table)}
+    return render_template("tables/_board.html", table=me.table, **board_context(me))
 
 
 @bp.post("/quitter")
 def leave():
     """Forget the table on this tablet (to hand it to someone else)."""
-    from flask import session
-
     session.pop("participant_id", None)
     if wants_fragment():
         return "", 204, {"HX-Redirect": url_for("tables.index")}

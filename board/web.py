@@ -3,14 +3,26 @@
 import uuid
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
-from flask_babel import get_locale
+from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
-from . import LANGUAGES
-from .schemas import MAX_ID
+from .auth import current_organizer, current_participant
+from .card import (
+    BY_NAME,
+    CARD_FIELDS,
+    REQUIRED_CARD_FIELDS,
+    STATUS_LABELS,
+    card_value,
+    empty_card_fields,
+)
+from .extensions import LANGUAGES, db
+from .fields import MAX_ID
+from .models import Event
+from .screens.board import euros, shown_revision, shown_value
+from .screens.day import countdown_view, day_state
 
 bp = Blueprint("web", __name__)
 
@@ -56,13 +68,26 @@ def set_language(lang):
 @bp.get("/evenements/<int:event_id>/themes.css")
 def themes_css(event_id):
     """Each theme's colour as a class: the CSP forbids inline styles, so colours come from here."""
-    from . import db
-    from .models import Event
-
     event = db.get_or_404(Event, event_id)
     css = render_template("themes.css", themes=event.themes)
     return css, 200, {"Content-Type": "text/css; charset=utf-8",
                       "Cache-Control": "public, max-age=300"}
+
+
+# What any template showing a card uses (the tablets', the plenary's, the report's).
+CARD_GLOBALS = {
+    "FIELDS": CARD_FIELDS,
+    "LABELS": {name: field.label for name, field in BY_NAME.items()},
+    "KINDS": {name: field.kind for name, field in BY_NAME.items()},
+    "HINTS": {name: field.hint for name, field in BY_NAME.items()},
+    "REQUIRED": REQUIRED_CARD_FIELDS,
+    "STATUS_LABELS": STATUS_LABELS,
+    "CARD_FIRST": ("drafting", "pitches", "selection", "follow_up"),
+    "empty_fields": empty_card_fields,
+    "card_value": card_value,
+    "shown_value": shown_value,
+    "shown": shown_revision,
+}
 
 
 def script_tags(*names):
@@ -105,11 +130,14 @@ def init_app(app):
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["new_key"] = new_key
+    app.jinja_env.globals.update(CARD_GLOBALS)
+    app.jinja_env.globals["day_state"] = day_state
+    app.jinja_env.globals["countdown_view"] = countdown_view
+    app.jinja_env.filters["euros"] = euros
+    app.jinja_env.filters["time_short"] = lambda moment: format_time(moment, "short")
 
     @app.context_processor
     def identity():
-        from .auth import current_organizer, current_participant
-
         return {"me": current_participant(), "organizer_signed_in": current_organizer()}
 
     @app.before_request

@@ -138,3 +138,75 @@ def test_each_deployment_on_one_redis_gets_its_own_channel(tmp_path, monkeypatch
                 "SOCKETIO_MESSAGE_QUEUE": "redis://127.0.0.1:6379/5",
                 "SOCKETIO_CHANNEL": "tablee-venue-2"})
     assert socketio.server.manager.channel == "tablee-venue-2"
+
+
+def _board_imports():
+    """Each module of board/ and the modules of board/ it imports, wherever in the file."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "board"
+    modules = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules[name] = path
+    graph = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1] if node.level else []
+                origin = ".".join(base + ([node.module] if node.module else []))
+                for alias in node.names:
+                    sub = f"{origin}.{alias.name}"
+                    found.add(sub if sub in modules else origin)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+        graph[name] = {m for m in found if m in modules and m != name}
+    return graph, modules
+
+
+def test_the_modules_of_board_import_in_one_direction():
+    """No circle among board's modules, imports inside functions included: the read
+    models, realtime.py and the services are imported downward, never the other way."""
+    graph, _modules = _board_imports()
+    circles = []
+
+    def visit(name, path):
+        for target in graph[name]:
+            if target in path:
+                circles.append(path[path.index(target):] + [target])
+            elif target not in done:
+                visit(target, path + [target])
+        done.add(name)
+
+    done = set()
+    for name in sorted(graph):
+        if name not in done:
+            visit(name, [name])
+    assert circles == []
+    # The layers: what changes the database and what reads it never import what serves it.
+    for low in [n for n in graph if n.startswith(("board.services", "board.screens"))]:
+        assert not graph[low] & {"board.realtime", "board.web", "board.auth"}, low
+    assert not {m for m in graph["board.realtime"]} & {
+        "board.tables", "board.notes", "board.axes", "board.consolidation", "board.proposals",
+        "board.day", "board.organizer", "board.plenary", "board.exports"}
+
+
+def test_imports_sit_at_the_top_of_each_module():
+    import ast
+
+    _graph, modules = _board_imports()
+    for path in modules.values():
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        lines = source.splitlines()
+        top = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top:
+                said = lines[node.lineno - 1] + lines[node.lineno - 2]
+                assert "#" in said, f"{path.name}:{node.lineno}: say why it is not at the top"

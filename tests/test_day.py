@@ -15,7 +15,7 @@ from board.models import (
     Sponsor,
     Stage,
 )
-from board.plenary import table_card
+from board.screens.wall import table_card
 
 from .conftest import pushes
 

@@ -232,9 +232,10 @@ def test_the_next_edition_starts_from_the_old_setup(console, day):
     assert (step.phase, step.instruction, step.minutes) == ("drafting", "Rédigez", 45)
     assert db.session.scalars(db.select(Stage).where(
         Stage.event_id == new.id)).one().pitch_seconds == 150
-    # Nothing the old event made comes along.
-    assert db.session.scalars(db.select(Proposal).join(Table).where(
-        Table.event_id == new.id)).all() == []
+    # Nothing the old event made comes along: each new table has a blank card.
+    cards = db.session.scalars(db.select(Proposal).join(Table).where(
+        Table.event_id == new.id)).all()
+    assert len(cards) == 4 and all(not c.title and c.status == "draft" for c in cards)
     assert new.phase == "diagnostic"
 
 

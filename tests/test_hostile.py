@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from board import db, schemas, socketio
+from board import db, fields, schemas, socketio
 from board.models import Connection, Note, Participant, Table
 
 from .conftest import ROLES
@@ -297,10 +297,10 @@ def test_a_loaded_note_is_clean_and_within_its_limit(in_a_request, text, theme):
 @settings(max_examples=300, deadline=None)
 @given(text=st.text())
 def test_cleaning_is_idempotent(text):
-    once = schemas.clean_text(text, multiline=True)
-    assert schemas.clean_text(once, multiline=True) == once
-    flat = schemas.clean_text(text)
-    assert "\n" not in flat and schemas.clean_text(flat) == flat
+    once = fields.clean_text(text, multiline=True)
+    assert fields.clean_text(once, multiline=True) == once
+    flat = fields.clean_text(text)
+    assert "\n" not in flat and fields.clean_text(flat) == flat
 
 
 @settings(max_examples=200, deadline=None)

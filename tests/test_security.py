@@ -7,6 +7,8 @@ of conftest.ROLES. A URL's variables come from `World.args` (an object of table 
 `<token>` is the real plenary token only for the plenary screen and the organizer.
 """
 
+import shutil
+
 import pytest
 from flask import g
 
@@ -36,10 +38,12 @@ from .conftest import ROLES, csrf_token, pushes
 
 
 @pytest.fixture
-def database_url(tmp_path):
+def database_url(tmp_path, sqlite_schema):
     """Who may do what does not depend on the database: the matrix runs on SQLite alone
     (every service and view it calls also runs on PostgreSQL in the other test files)."""
-    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    path = tmp_path / "test.sqlite"
+    shutil.copyfile(sqlite_schema, path)
+    return f"sqlite:///{path}"
 
 EVERYONE = frozenset(ROLES)
 SEATED = frozenset({"participant_t1", "participant_t2", "captain_t1"})
@@ -132,8 +136,8 @@ ACCESS = {
     ("exports.report", "GET"): ORGANIZER,
     ("exports.import_event", "GET"): ORGANIZER,
     ("exports.import_event", "POST"): ORGANIZER,
-    ("exports.new_edition", "GET"): ORGANIZER,
-    ("exports.new_edition", "POST"): ORGANIZER,
+    ("organizer.new_edition", "GET"): ORGANIZER,
+    ("organizer.new_edition", "POST"): ORGANIZER,
 }
 
 # Socket.IO events coming in (besides connect/disconnect), each with a sample payload and
@@ -426,3 +430,96 @@ def test_behind_a_proxy_limits_count_the_client_address(app, event, database_url
                                headers={"X-Forwarded-For": forwarded})
         statuses.append(response.status_code)
     assert statuses == [422, 429, 422]
+
+
+# Writes that do not draw on the person's budget of writes, and why. Every other
+# state-changing endpoint and socket event must (tested below).
+WRITES_EXEMPT = {
+    "web.set_language": "changes only the asker's own cookie",
+    "tables.join": "limited on its own: wrong codes per address, any attempt per code",
+    "tables.leave": "forgets the table on this tablet: nothing stored changes",
+    "organizer.login": "limited on its own: ten attempts a minute per address",
+    "organizer.logout": "ends the asker's own session",
+    "presence": "where the person's focus is, not their work: it must never use up the "
+                "budget that their saves need",
+}
+
+
+def _spend(w, role):
+    """One write by `role`, whatever its answer: its budget of one is then used up."""
+    if role == "organizer":
+        url = f"/organisation/evenements/{w.event.id}/gommettes"
+        w.clients[role].post(url, data={"dots_per_participant": "3"},
+                             headers={"X-CSRFToken": w.csrf(role), "HX-Request": "true"})
+    else:
+        w.tablets[role].post_note("Une dépense")
+
+
+def test_every_write_shares_the_budget_or_says_why_not(app, database_url):
+    from flask import url_for
+
+    from .conftest import World
+
+    limited = rate_limited_app(database_url, RATELIMIT_WRITES="1000 per minute",
+                               RATELIMIT_JOIN="1000 per minute",
+                               RATELIMIT_JOIN_CODE="1000 per minute")
+    with limited.app_context():
+        w = World(limited, "budget")
+        limited.config["RATELIMIT_WRITES"] = "1 per minute"  # a fresh counter, of one
+        for role in ("participant_t1", "captain_t1", "organizer"):
+            _spend(w, role)
+        for name, (payload, allowed) in SOCKET_EVENTS.items():
+            role = next(r for r in ("captain_t1", "organizer") if r in allowed)
+            room = f"console-{w.event.id}" if role == "organizer" else f"table-{w.t1.id}"
+            socket = socketio.test_client(limited, flask_test_client=w.clients[role],
+                                          auth={"room": room})
+            answer = socket.emit(name, payload(w) if callable(payload) else payload,
+                                 callback=True)
+            refused = answer.get("ok") is False and "très vite" in str(answer.get("errors"))
+            assert refused == (name not in WRITES_EXEMPT), (name, answer)
+            socket.disconnect()
+        # The exempt ones last: leaving a table or signing out ends the session.
+        for rule, method in sorted(_rules(limited), key=lambda rm: rm[0].endpoint in WRITES_EXEMPT):
+            if method == "GET" or rule.endpoint == "static":
+                continue
+            entry = ACCESS[(rule.endpoint, method)]
+            roles, data = entry if isinstance(entry, tuple) else (entry, {})
+            role = next((r for r in ("captain_t1", "participant_t1", "organizer")
+                         if r in roles), "anonymous")
+            with limited.test_request_context():
+                url = url_for(rule.endpoint, **w.url_args(role, rule))
+            response = w.clients[role].open(
+                url, method=method, data=data(w) if callable(data) else data,
+                headers={"X-CSRFToken": w.csrf(role), "HX-Request": "true"})
+            if rule.endpoint in WRITES_EXEMPT:
+                assert response.status_code != 429, rule.endpoint
+            else:
+                assert response.status_code == 429, (rule.endpoint, response.status_code)
+
+
+def test_no_get_writes(app, world):
+    """Reading a page never changes the database, whoever reads it."""
+    from flask import url_for
+    from sqlalchemy import event as sa_event
+
+    w = world()
+    written = []
+
+    def watch(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            written.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        for rule, method in _rules(app):
+            if method != "GET":
+                continue
+            for role in ROLES:
+                with app.test_request_context():
+                    url = url_for(rule.endpoint, **w.url_args(role, rule))
+                for headers in ({}, {"HX-Request": "true"}):
+                    written.clear()
+                    w.clients[role].get(url, headers=headers)
+                    assert written == [], (rule.endpoint, role, written)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", watch)

@@ -21,9 +21,10 @@
     try { return JSON.parse(body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
   }
 
+  // The server explains a refusal in a short fragment: its text goes in the toast.
   function toast(html) {
-    var toasts = document.getElementById("toasts");
-    if (toasts) toasts.innerHTML = html;
+    var text = new DOMParser().parseFromString(html, "text/html").body.textContent.trim();
+    if (window.tablee) window.tablee.toast(text);
   }
 
   // Post a move; on refusal show why and take the server's state back.
@@ -103,12 +104,11 @@
   }
 
   // A push arriving while a finger drags would pull the note from under it: hold it back.
-  body.addEventListener("htmx:oobBeforeSwap", function (event) {
-    if (dragging && event.detail.target.id === "columns") {
-      event.detail.shouldSwap = false;
-      missedPush = true;
-    }
-  }, true);  // capture: decided before tablee.js moves open edit forms into the fragment
+  if (window.tablee) window.tablee.hold(function (target) {
+    if (!dragging || target.id !== "columns") return null;
+    missedPush = true;
+    return "drop";
+  });
   ["htmx:oobAfterSwap", "htmx:afterSettle", "htmx:load", "tablee:refetched"].forEach(function (name) {
     body.addEventListener(name, function () { setUp(document); });
   });

@@ -61,36 +61,6 @@
     });
   });
 
-  // A push never replaces what the organizer is typing in the console: the field's form is
-  // marked as being edited (a refetch keeps it), and the controls are not swapped while a
-  // field has the focus; they are refetched once it is left.
-  var stale = false;
-  function field(el) {
-    return el && /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) && el.form && el.form.id ? el : null;
-  }
-  function typingIn(target) {
-    return Boolean(field(document.activeElement)) && target.contains(document.activeElement);
-  }
-  body.addEventListener("focusin", function (event) {
-    if (field(event.target)) event.target.form.setAttribute("data-editing", "");
-  });
-  body.addEventListener("focusout", function (event) {
-    if (field(event.target)) event.target.form.removeAttribute("data-editing");
-    setTimeout(function () {
-      var controls = document.getElementById("console-controls");
-      if (stale && controls && !typingIn(controls) && window.tablee) {
-        stale = false;
-        window.tablee.refetch();
-      }
-    }, 0);
-  });
-  body.addEventListener("htmx:oobBeforeSwap", function (event) {
-    if (event.detail.target.id === "console-controls" && typingIn(event.detail.target)) {
-      event.detail.shouldSwap = false;
-      stale = true;
-    }
-  });
-
   // The console's remote buttons travel over the open socket when there is one (no new
   // request on a phone's flaky wifi); the form posts over HTTP otherwise.
   body.addEventListener("click", function (event) {

@@ -1,6 +1,7 @@
-// The proposal card on a tablet: a field someone is typing in is theirs (data-editing) until
-// their last keystroke is saved, so pushes leave it alone; the table is told who writes
-// where; a field let go catches up with what it missed; unsent typing is retried on reconnect.
+// The proposal card on a tablet: a field someone is typing in is theirs (tablee.js's typing
+// guard) until their last keystroke is saved, so pushes leave it alone; the table is told
+// who writes where; a field let go catches up with what it missed (its data-resync URL);
+// unsent typing is retried on reconnect.
 (function () {
   "use strict";
   var t = window.tablee;
@@ -16,12 +17,9 @@
   var announced = null;
 
   function fieldOf(el) { return el && el.closest ? el.closest(".card-field") : null; }
-  function isControl(el) {
-    return el && el.matches && el.matches("input:not([type=hidden]), textarea, select");
-  }
   function focusedField() {
     var el = document.activeElement;
-    return isControl(el) && fieldOf(el) ? fieldOf(el).dataset.field : null;
+    return t.isControl(el) && fieldOf(el) ? fieldOf(el).dataset.field : null;
   }
   function announce(name) {
     if (name === announced) return;
@@ -29,34 +27,16 @@
     t.socket.emit("presence", {field: name});
   }
 
-  function busy(form) {
-    if (form.hasAttribute("data-taking")) return true;
-    return (form.contains(document.activeElement) && isControl(document.activeElement)) ||
-      form.hasAttribute("data-dirty") || form.hasAttribute("data-sending") ||
-      form.querySelector("[data-conflict]") !== null;
-  }
-
-  // Keep the field while busy; once let go, fetch what pushes could not put in it.
-  function settle(form) {
-    if (busy(form)) { form.setAttribute("data-editing", ""); return; }
-    form.removeAttribute("data-editing");
-    if (form.hasAttribute("data-missed") && document.contains(form)) {
-      form.removeAttribute("data-missed");
-      htmx.ajax("GET", form.dataset.resync, {source: form, swap: "none"});
-    }
-  }
-
-  document.addEventListener("focusin", function (e) {
-    var form = fieldOf(e.target);
-    if (form && isControl(e.target)) form.setAttribute("data-editing", "");
-    announce(focusedField());
+  // A field stays the writer's until their last keystroke is saved, and through a conflict.
+  t.busyWhen(function (form) {
+    return form.classList.contains("card-field") && (
+      form.hasAttribute("data-taking") || form.hasAttribute("data-dirty") ||
+      form.hasAttribute("data-sending") || form.querySelector("[data-conflict]") !== null);
   });
-  document.addEventListener("focusout", function (e) {
-    var form = fieldOf(e.target);
-    setTimeout(function () {  // once focus has landed elsewhere
-      announce(focusedField());
-      if (form) settle(form);
-    }, 0);
+
+  document.addEventListener("focusin", function () { announce(focusedField()); });
+  document.addEventListener("focusout", function () {
+    setTimeout(function () { announce(focusedField()); }, 0);  // once focus has landed
   });
   document.addEventListener("input", function (e) {
     var form = fieldOf(e.target);
@@ -65,13 +45,11 @@
 
   // A field never goes back in time: a refetch of it answered just before someone's newer
   // save, whose push got here first, carries an older version; it is dropped.
-  document.body.addEventListener("htmx:oobBeforeSwap", function (e) {
-    var target = e.detail.target;
-    var fresh = e.detail.fragment;
-    if (!target.classList.contains("card-field") || !fresh || !fresh.querySelector) return;
+  t.hold(function (target, fresh) {
+    if (!target.classList.contains("card-field") || !fresh || !fresh.querySelector) return null;
     var shown = target.querySelector("input[name=version]");
     var incoming = fresh.querySelector("input[name=version]");
-    if (shown && incoming && Number(incoming.value) < Number(shown.value)) e.detail.shouldSwap = false;
+    return shown && incoming && Number(incoming.value) < Number(shown.value) ? "drop" : null;
   });
 
   // Once no save of it is in flight, replace the field with the server's, in one go.
@@ -107,7 +85,7 @@
       control.setAttribute("aria-describedby",
                            refused ? control.id + "-error" : "feedback-" + form.dataset.field);
     }
-    if (form.hasAttribute("data-taking")) takeTheirs(form); else settle(form);
+    if (form.hasAttribute("data-taking")) takeTheirs(form); else t.settle(form);
   });
 
   // « Garder ma version » writes over the version shown (sent as a value: the panel may be

@@ -104,22 +104,60 @@
     htmx.swap(body, msg.html, {swapStyle: "none"});
   });
 
-  // A push never replaces what someone is typing in: an open edit form stays put, marked
-  // as having missed a push so that its page script can catch it up once let go; and a
-  // region pushed whole (a table's columns) keeps the edit forms open inside it.
+  // ---- The typing guard: a push never replaces what someone is using --------------
+  // An element marked data-editing (an open edit form, a field someone types in) is held
+  // back and marked data-missed; a region pushed whole keeps the data-editing forms inside
+  // it. Page scripts add their own reasons to hold a push (a finger dragging a note) with
+  // tablee.hold(test), where test(target, fragment) answers "hold", "drop" or nothing.
+  // Forms marked data-guard are data-editing while busy: focused, or busy by a test that a
+  // page script adds with tablee.busyWhen(test); once let go they catch up with what they
+  // missed (their own data-resync URL, or the whole region).
+  var holds = [function (target) {
+    var editing = target.hasAttribute("data-editing") ? target
+      : target.closest(".card-notes") && target.closest("[data-editing]");
+    return editing ? "hold" : null;
+  }];
+  var busyTests = [function (form) {
+    var el = document.activeElement;
+    return form.contains(el) && isControl(el);
+  }];
+  function isControl(el) {
+    return Boolean(el && el.matches && el.matches("input:not([type=hidden]), textarea, select"));
+  }
+  function busy(form) { return busyTests.some(function (test) { return test(form); }); }
+
+  function settle(form) {
+    if (!form || !form.hasAttribute("data-guard")) return;
+    if (busy(form)) { form.setAttribute("data-editing", ""); return; }
+    form.removeAttribute("data-editing");
+    if (form.hasAttribute("data-missed") && document.contains(form)) {
+      form.removeAttribute("data-missed");
+      if (form.dataset.resync) htmx.ajax("GET", form.dataset.resync, {source: form, swap: "none"});
+      else refetch();
+    }
+  }
+  body.addEventListener("focusin", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-guard]");
+    if (form && isControl(event.target)) form.setAttribute("data-editing", "");
+  });
+  body.addEventListener("focusout", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-guard]");
+    setTimeout(function () { settle(form); }, 0);  // once focus has landed elsewhere
+  });
+
   var refocus = null;
   body.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
-    // The form being used, or a choice of the card's list of notes inside it (who writes
-    // where and the field's version go in regardless).
-    var editing = target.hasAttribute("data-editing") ? target
-      : target.closest(".card-notes") && target.closest("[data-editing]");
-    if (editing) {
+    var fragment = event.detail.fragment;
+    for (var i = 0; i < holds.length; i++) {
+      var verdict = holds[i](target, fragment);
+      if (!verdict) continue;
       event.detail.shouldSwap = false;
-      editing.setAttribute("data-missed", "");
+      if (verdict === "hold") {
+        (target.closest("[data-editing]") || target).setAttribute("data-missed", "");
+      }
       return;
     }
-    var fragment = event.detail.fragment;
     if (!fragment || !fragment.querySelector) return;
     target.querySelectorAll("[data-editing][id]").forEach(function (form) {
       var fresh = fragment.querySelector("#" + CSS.escape(form.id));
@@ -134,18 +172,22 @@
     refocus = null;
   });
 
-  // A form sent while the network was down stays as typed, marked pending, and is sent
-  // again when the socket is back: its idempotency key makes the retry create one object.
-  function toast(message) {
+  // ---- Toasts: one line at the bottom of the screen -----------------------------------
+  function toast(message, level) {
     var toasts = document.getElementById("toasts");
-    if (!toasts || !message) return;
+    if (!toasts) return;
     toasts.innerHTML = "";
+    if (!message) return;
     var div = document.createElement("div");
-    div.className = "flash flash-error";
+    div.className = "flash flash-" + (level || "error");
     div.setAttribute("role", "alert");
     div.textContent = message;
     toasts.appendChild(div);
   }
+
+  // ---- Offline forms and drafts -----------------------------------------------------
+  // A form sent while the network was down stays as typed, marked pending, and is sent
+  // again when the socket is back: its idempotency key makes the retry create one object.
 
   function retryPending() {
     Array.prototype.forEach.call(document.querySelectorAll("form[data-pending]"), function (form) {
@@ -165,8 +207,7 @@
   body.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
     if (xhr && xhr.status >= 200 && xhr.status < 300 && !document.querySelector("form[data-pending]")) {
-      var toasts = document.getElementById("toasts");
-      if (toasts) toasts.innerHTML = "";
+      toast("");
     }
   });
 
@@ -205,6 +246,11 @@
   });
   restoreDrafts();
 
-  window.tablee = {socket: socket, refetch: refetch, retryPending: retryPending,
-                   seq: function () { return [lastSeq, lastEventSeq]; }};
+  window.tablee = {
+    socket: socket, refetch: refetch, retryPending: retryPending, toast: toast,
+    seq: function () { return [lastSeq, lastEventSeq]; },
+    hold: function (test) { holds.push(test); },
+    busyWhen: function (test) { busyTests.push(test); },
+    settle: settle, isControl: isControl
+  };
 })();

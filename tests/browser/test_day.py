@@ -42,8 +42,9 @@ def synced(page):
 
 def cards(event, *titles):
     for table, title in zip(event.tables, titles, strict=False):
-        db.session.add(Proposal(table=table, title=title, city="Sarcelles", department="95",
-                                need=f"Besoin de {title}", status="ready"))
+        card = db.session.scalars(db.select(Proposal).filter_by(table_id=table.id)).one()
+        card.title, card.city, card.department = title, "Sarcelles", "95"
+        card.need, card.status = f"Besoin de {title}", "ready"
     db.session.commit()
 
 

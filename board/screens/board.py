@@ -1,0 +1,114 @@
+"""A table's board on its tablets: the notes and axes, the person's own dots, the card."""
+
+from flask_babel import format_decimal
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..card import BY_NAME, card_value
+from ..extensions import db
+from ..models import Axis, Note, Participant, Proposal, live_notes, proposal_note
+from ..services import axes as axes_services
+from ..services import proposals as proposal_services
+
+TRASH_SHOWN = 5
+
+
+def board_context(me: Participant) -> dict:
+    """The board as the person asking sees it: the table's columns, their own dots, the card."""
+    table = me.table
+    return {"themes": table.event.themes, **columns_context(table), **dots_context(me),
+            **card_context(table)}
+
+
+def columns_context(table) -> dict:
+    """What ``axes/_columns.html`` needs: the unsorted notes, each axis with its notes."""
+    fresh = {"populate_existing": True}
+    axes = db.session.scalars(axes_services.live_axes(table.id).options(joinedload(Axis.theme))
+                              .execution_options(**fresh)).all()
+    notes = db.session.scalars(live_notes(table.id).options(
+        joinedload(Note.author), joinedload(Note.theme),
+        selectinload(Note.sources).joinedload(Note.author)).execution_options(**fresh)).all()
+    by_axis = {axis.id: [] for axis in axes}
+    unsorted = []
+    for note in notes:
+        by_axis.get(note.axis_id, unsorted).append(note)
+    counts = axes_services.vote_counts(table.id)
+    trash = db.session.scalars(select(Axis).where(
+        Axis.table_id == table.id, Axis.deleted_at.is_not(None))
+        .order_by(Axis.deleted_at.desc()).limit(TRASH_SHOWN)).all()
+    return {
+        "unsorted": unsorted,
+        "table_axes": [{"axis": axis, "votes": counts.get(axis.id, 0),
+                        "notes": sorted(by_axis[axis.id], key=lambda n: (n.position, n.id))}
+                       for axis in axes],
+        "show_counts": table.event.votes_live or table.votes_revealed,
+        "voting": table.event.phase == "axes" and not table.vote_closed,
+        "trash": trash,
+    }
+
+
+def dots_context(me: Participant, error=None) -> dict:
+    """My dots (gommettes): how many are left and where the others are."""
+    event = me.table.event
+    mine = axes_services.my_votes(me)
+    per_axis = {}
+    for vote in mine:
+        per_axis.setdefault(vote.axis_id, [vote.axis, 0])[1] += 1
+    return {"dots": {
+        "open": event.phase == "axes" and not me.table.vote_closed,
+        "closed": me.table.vote_closed,
+        "budget": event.dots_per_participant,
+        "left": max(0, event.dots_per_participant - len(mine)),
+        "mine": list(per_axis.values()),
+    }, "dots_error": error}
+
+
+def card_context(table) -> dict:
+    """What the card needs to render on a tablet."""
+    proposal = proposal_services.proposal_for(table)
+    return {"proposal": proposal, "versions": proposal_services.field_versions(proposal),
+            "editing": proposal_services.editing_at(table.id),
+            "axes": table.event.priority_axes,
+            "table_notes": db.session.scalars(live_notes(table.id)).all(),
+            "card_errors": {}, "card_values": {}, "conflicts": {}}
+
+
+def linked_note_ids(table_id: int) -> set[int]:
+    """The notes the table's card answers."""
+    return set(db.session.scalars(
+        select(proposal_note.c.note_id).join(Proposal, Proposal.id == proposal_note.c.proposal_id)
+        .where(Proposal.table_id == table_id)))
+
+
+def is_linked(note_id: int) -> bool:
+    return db.session.scalar(select(proposal_note.c.note_id)
+                             .where(proposal_note.c.note_id == note_id)) is not None
+
+
+def euros(amount) -> str:
+    """« 12 500 € »: grouped the way of the current language, whole euros."""
+    return "" if amount is None else f"{format_decimal(amount)}\u00a0€"
+
+
+def shown_value(proposal, field, value=None):
+    """A field's value as its input shows it."""
+    value = card_value(proposal, field) if value is None else value
+    kind = BY_NAME[field].kind
+    if kind == "list":
+        return "\n".join(value or [])
+    if kind == "euros":
+        return "" if value is None else format_decimal(value)
+    return "" if value is None else value
+
+
+def shown_revision(proposal, field, value):
+    """A saved value as people read it (an axis by its title, notes by their text)."""
+    kind = BY_NAME[field].kind
+    if kind == "axis":
+        axis = next((a for a in proposal.table.event.priority_axes if a.id == value), None)
+        return axis.title if axis else ""
+    if kind == "notes":
+        return " · ".join(db.session.scalars(select(Note.text).where(Note.id.in_(value or []))))
+    if kind == "euros":
+        return euros(value)
+    return shown_value(proposal, field, value)
