@@ -45,8 +45,10 @@ demo: db
 run: translations demo
 	$(BIN)/python wsgi.py
 
+# In parallel, one worker per core (pytest-xdist): each has its own PostgreSQL database.
+TEST_WORKERS ?= auto
 test: dev translations $(AXE)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Pictures of the pages for the README, made from the demo event by a real browser.
 # Two gunicorn processes (one gevent worker each, ports 5001 and 5002) on the local
