@@ -14,25 +14,28 @@ from board import create_app, db, services, socketio
 from board.models import Event, Note, Organizer
 
 POSTGRES_URL = os.environ.get("TABLEE_TEST_POSTGRES_URL")
-# Run in parallel (pytest-xdist), each worker has a PostgreSQL database of its own.
-WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+# Run in parallel (pytest-xdist), each worker has a PostgreSQL database of its own, named
+# after the run too, so that two runs on one server (two checkouts) never empty each
+# other's tables. Made at start, dropped at the end.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+RUN = (os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"p{os.getpid()}")[:8]
+_made_database = None
 
 
 def _postgres_reachable():
-    global POSTGRES_URL
+    global POSTGRES_URL, _made_database
     if not POSTGRES_URL:
         return "TABLEE_TEST_POSTGRES_URL is not set"
     try:
-        if WORKER:
-            url = make_url(POSTGRES_URL)
-            name = f"{url.database}_{WORKER}"
-            admin = create_engine(url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                if not connection.execute(text("select 1 from pg_database where datname = :n"),
-                                          {"n": name}).scalar():
-                    connection.execute(text(f'create database "{name}"'))
-            admin.dispose()
-            POSTGRES_URL = url.set(database=name).render_as_string(hide_password=False)
+        url = make_url(POSTGRES_URL)
+        name = f"{url.database}_{RUN}_{WORKER}"
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'drop database if exists "{name}"'))
+            connection.execute(text(f'create database "{name}"'))
+        admin.dispose()
+        _made_database = (url, name)
+        POSTGRES_URL = url.set(database=name).render_as_string(hide_password=False)
         with create_engine(POSTGRES_URL).connect() as connection:
             connection.execute(text("select 1"))
     except Exception as error:  # any failure to connect means: skip, and say why
@@ -41,6 +44,15 @@ def _postgres_reachable():
 
 
 _PG_SKIP = _postgres_reachable()
+
+
+def pytest_sessionfinish(session):
+    if _made_database:
+        url, name = _made_database
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'drop database if exists "{name}" with (force)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
