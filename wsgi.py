@@ -8,8 +8,13 @@ import gc  # noqa: E402
 import os  # noqa: E402
 
 from board import create_app, db, realtime, services, socketio  # noqa: E402
+from board.loopwatch import watch_loop  # noqa: E402
 
 app = create_app()
+if os.environ.get("TABLEE_LOOP_BLOCK_MS"):
+    # The benchmark's probe: every time one greenlet held the loop longer than this, a line
+    # on stderr with what it was serving (bench/README.md, "loop blocked").
+    watch_loop(app, float(os.environ["TABLEE_LOOP_BLOCK_MS"]))
 # Per process (gunicorn imports this module in each worker): presence heartbeat, sweep, ticks.
 realtime.start_housekeeping(app)
 

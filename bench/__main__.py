@@ -7,6 +7,7 @@ under the same shape, the board's first load in Chromium), `ramp`, `cluster`, `p
 import argparse
 import asyncio
 import json
+import logging
 import os
 import platform
 import shutil
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from . import load
+from . import day, load
 from .generators import Generators
 from .servers import ROOT, Bare, Sampler, Tablee
 
@@ -145,6 +146,133 @@ async def load_target(target, args, kinds, rates, duration, profile=None):
     return results
 
 
+BLOCK_BOUND_MS = 50
+
+
+def loop_figures(target, start, end) -> dict:
+    """How long the server's loop was held by one greenlet, over a window."""
+    blocks = target.loop_blocks(start, end)
+    by_cpu = sorted(blocks, key=lambda b: b[1], reverse=True)
+    return {"loop_blocked_max_ms": blocks[0][0] if blocks else 0.0,
+            "loop_blocked_over_50ms": sum(1 for ms, _cpu, _what in blocks
+                                          if ms > BLOCK_BOUND_MS),
+            # The same in CPU time: what the code itself took, whatever else ran.
+            "loop_blocked_max_cpu_ms": by_cpu[0][1] if by_cpu else 0.0,
+            "loop_blocked_over_50ms_cpu": sum(1 for _ms, cpu, _what in blocks
+                                              if cpu > BLOCK_BOUND_MS),
+            "loop_blocked_longest": [f"{ms:.0f} ms (CPU {cpu:.0f}) {what}"
+                                     for ms, cpu, what in blocks[:5]],
+            "loop_blocked_longest_cpu": [f"CPU {cpu:.0f} ms (wall {ms:.0f}) {what}"
+                                         for ms, cpu, what in by_cpu[:5]]}
+
+
+def organizer_figures(actions) -> dict:
+    by_kind = {}
+    for action in actions:
+        by_kind.setdefault(action.kind, []).append(action)
+    return {kind: {"count": len(mine), "errors": sum(1 for a in mine if a.error),
+                   "error_examples": sorted({a.error for a in mine if a.error})[:2],
+                   "response_ms": summary([(a.t1 - a.t0) * 1000 for a in mine
+                                           if not a.error and a.t1])}
+            for kind, mine in sorted(by_kind.items())}
+
+
+async def play_day(target, args) -> dict:
+    """The day's mix (bench/day.py), phase after phase, on `target`."""
+    tables = target.seed(args.tables)
+    target.start()
+    sampler = Sampler(target.pids())
+    ticker = asyncio.get_running_loop().create_task(sample_forever(sampler))
+    generators = organizer = None
+    http, sockets = day.new_sessions()
+    phases, counted = [], {}
+    total_tablets = args.tables * (args.tablets // args.tables)
+    try:
+        generators = Generators(target, tables, args.tablets // args.tables, args.screens,
+                                args.generators, args.connections)
+        started = time.perf_counter()
+        tablets, screens = await generators.start()
+        organizer = await day.organizer_for(target, http, sockets)
+        joined = time.perf_counter() - started
+        print(f"  {target.name}: {tablets} tablets, {screens} screens and the organizer's "
+              f"laptop and phone joined in {joined:.1f} s", flush=True)
+        await asyncio.sleep(2)
+        day_start = load.now()
+        for phase in day.PHASES:
+            duration = args.minutes * 60 * phase.share
+            rate = total_tablets * phase.per_minute / 60 * args.speed
+            sampler.restart()
+            first_org = len(organizer.actions)
+            await organizer.set_phase(phase.name)
+            start = load.now()
+            window, _played = await asyncio.gather(
+                generators.window(phase.kinds, rate, duration, args.drain),
+                organizer.play(phase, args.speed, duration))
+            figures = describe(window, min(window.elapsed, duration), sampler, phase.kinds)
+            # The views' counters run over the whole day: each phase gets its own share.
+            for name, value in window.traces.counters.items():
+                figures[name] = value - counted.get(name, 0)
+                counted[name] = value
+            figures.update(phase=phase.name, target_rate=round(rate, 1),
+                           organizer=organizer_figures(organizer.actions[first_org:]),
+                           **loop_figures(target, start, load.now()))
+            phases.append(figures)
+            print_phase(figures)
+        expected = await generators.close()
+        report = {"phases": phases, "joined_s": round(joined, 1),
+                  **loop_figures(target, day_start, load.now()),
+                  "sockets_dropped": sum(p.get("sockets_dropped", 0) for p in phases)
+                  + organizer.drops,
+                  "refetches": {why: sum(p.get(f"refetches_{why}", 0) for p in phases)
+                                for why in ("hello", "gap", "tick")},
+                  "organizer_refetches": organizer.refetches,
+                  "server_peak_rss_mb": max(p["server_peak_rss_mb"] for p in phases),
+                  "server_cpu_s": round(sum(p["server_cpu_s"] for p in phases), 1),
+                  "errors": sum(p["errors"] for p in phases),
+                  "not_visible": sum(p["not_visible"] for p in phases)}
+        report.update(target.check_database(expected))
+        return report
+    finally:
+        ticker.cancel()
+        if organizer is not None:
+            await organizer.close()
+        await http.close()
+        await sockets.close()
+        if generators is not None:
+            await generators.close()
+        target.stop()
+
+
+def print_phase(f):
+    print(f"  {f['phase']} @ {f['target_rate']}/s: {f['actions_per_s']}/s done, errors "
+          f"{f['errors']} {f['error_examples'][:2]}, not visible {f['not_visible']}, "
+          f"drops {f.get('sockets_dropped', 0)}, refetches hello/gap/tick "
+          f"{f.get('refetches_hello', 0)}/{f.get('refetches_gap', 0)}/"
+          f"{f.get('refetches_tick', 0)}, loop blocked max {f['loop_blocked_max_ms']:.0f} ms "
+          f"({f['loop_blocked_over_50ms']} over 50 ms; in CPU time "
+          f"{f['loop_blocked_max_cpu_ms']:.0f} ms, {f['loop_blocked_over_50ms_cpu']} over), "
+          f"RSS {f['server_peak_rss_mb']} MB, "
+          f"CPU {f['server_cpu_s']} s ({f['server_cpu_ms_per_action']} ms per action)",
+          flush=True)
+    for name, k in f["kinds"].items():
+        r = k["response_ms"]
+        line = (f"    {name}: {k['count']}, errors {k['errors']}, response p50/p95/p99 "
+                f"{fmt(r['p50'])}/{fmt(r['p95'])}/{fmt(r['p99'])} ms")
+        if "visible_peers_ms" in k:
+            v, w = k["visible_peers_ms"], k["visible_plenary_ms"]
+            line += (f"; visible peers {fmt(v['p50'])}/{fmt(v['p95'])}/{fmt(v['p99'])}, "
+                     f"plenary {fmt(w['p50'])}/{fmt(w['p95'])}/{fmt(w['p99'])} ms")
+        print(line, flush=True)
+    for name, k in f["organizer"].items():
+        r = k["response_ms"]
+        print(f"    {name}: {k['count']}, errors {k['errors']} {k['error_examples']}, response "
+              f"p50/p95/p99/max {fmt(r['p50'])}/{fmt(r['p95'])}/{fmt(r['p99'])}/"
+              f"{fmt(r['max'])} ms", flush=True)
+    if f["loop_blocked_longest_cpu"]:
+        print(f"    longest loop blocks: {'; '.join(f['loop_blocked_longest_cpu'][:3])}",
+              flush=True)
+
+
 def holds(figures, rate) -> bool:
     p95 = figures["visible_everywhere_ms"]["p95"]
     return (figures["errors"] == 0 and figures["not_visible"] == 0
@@ -218,6 +346,9 @@ def ramp_rates(args):
 
 
 async def main(args) -> dict:
+    # A socket the server closed while its client had nothing to send: engine.io says so at
+    # error level, once per socket (the organizer's, the generator's own); drops are counted.
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     report = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "commit": commit(),
               "machine": machine(), "mode": args.mode,
               "shape": {"tablets": args.tablets, "tables": args.tables,
@@ -258,6 +389,30 @@ async def main(args) -> dict:
                                      else None}
             print(f"  last rate held: Tablée {tablee}/s, bare {bare}/s, ratio "
                   f"{report['sustainable']['ratio']}", flush=True)
+        elif args.mode == "day":
+            processes = args.processes if args.cluster else 1
+            where = (f"{processes} processes, PostgreSQL + Redis" if args.cluster
+                     else "one process, SQLite")
+            print(f"The day's mix at {args.tables} tables, {where}, {args.minutes} min at "
+                  f"x{args.speed} the real pace", flush=True)
+            target = Tablee(workdir, args.postgres if args.cluster else sqlite, processes,
+                            args.redis if args.cluster else None, loop_block_ms=20)
+            report["tablee"] = t = await play_day(target, args)
+            print(f"  the whole day: errors {t['errors']}, not visible {t['not_visible']}, "
+                  f"lost {t.get('lost')} / duplicated {t.get('duplicated')} of "
+                  f"{t.get('notes_checked')} notes, sockets dropped {t['sockets_dropped']}, "
+                  f"refetches hello/gap/tick {t['refetches']['hello']}/{t['refetches']['gap']}/"
+                  f"{t['refetches']['tick']} (the organizer's {t['organizer_refetches']}), loop "
+                  f"blocked max {t['loop_blocked_max_ms']:.0f} ms (CPU "
+                  f"{t['loop_blocked_max_cpu_ms']:.0f} ms), {t['loop_blocked_over_50ms']} blocks "
+                  f"over 50 ms ({t['loop_blocked_over_50ms_cpu']} in CPU time), peak RSS "
+                  f"{t['server_peak_rss_mb']} MB, CPU {t['server_cpu_s']} s", flush=True)
+            if "bare" not in args.skip:
+                peak = max(args.tablets * p.per_minute / 60 * args.speed for p in day.PHASES)
+                print(f"Bare Flask-SocketIO, same shape, at the day's busiest rate: "
+                      f"{peak:.0f} posts/s for 30 s", flush=True)
+                report["bare"] = await load_target(Bare(workdir), args, load.BARE_KINDS,
+                                                   [round(peak)], 30)
         elif args.mode == "cluster":
             queue = args.redis
             print(f"Tablée, {args.processes} processes, PostgreSQL + Redis queue: "
@@ -281,10 +436,18 @@ def last_held(results):
 def parse(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=("default", "ramp", "cluster", "page"),
+    parser.add_argument("--mode", choices=("default", "ramp", "cluster", "page", "day"),
                         default="default")
-    parser.add_argument("--tablets", type=int, default=1000)
-    parser.add_argument("--tables", type=int, default=200)
+    parser.add_argument("mode_word", nargs="?", choices=("day",),
+                        help="`day`: the same as --mode day")
+    parser.add_argument("--tablets", type=int, help="default 1,000 (day: 5 per table)")
+    parser.add_argument("--tables", type=int, help="default 200 (day: 210)")
+    parser.add_argument("--minutes", type=float, default=5,
+                        help="day: the length of the whole day played")
+    parser.add_argument("--speed", type=float, default=10,
+                        help="day: times the real pace (1: a real day's pace)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="day: Tablée in --processes processes on PostgreSQL and Redis")
     parser.add_argument("--screens", type=int, default=4)
     parser.add_argument("--rate", type=int, default=200, help="actions per second")
     parser.add_argument("--duration", type=float, default=60,
@@ -315,7 +478,14 @@ def parse(argv=None):
                              "(.svg flame graph, .json speedscope, .txt collapsed stacks)")
     parser.add_argument("--out", help="where to save the JSON report "
                         "(default bench/results/<date>-<mode>.json)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.mode_word:
+        args.mode = args.mode_word
+    if args.tables is None:
+        args.tables = 210 if args.mode == "day" else 200
+    if args.tablets is None:
+        args.tablets = args.tables * 5 if args.mode == "day" else 1000
+    return args
 
 
 if __name__ == "__main__":

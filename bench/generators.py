@@ -22,6 +22,7 @@ With one generator everything runs in the caller's event loop, as before there w
 
 import asyncio
 import gc
+import logging
 import multiprocessing
 import signal
 import time
@@ -112,6 +113,9 @@ class Generator:
 
 def serve(conn, *config):
     """A generator process: run the parent's commands, one at a time, in its own loop."""
+    # A socket the server closed while its client had nothing to send: engine.io says so
+    # at error level, once per socket; the drop itself is counted.
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     # Ctrl-C reaches the whole process group: the parent stops its generators itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     asyncio.run(_serve(conn, Generator(*config)))

@@ -29,6 +29,10 @@ from dataclasses import dataclass, field
 import socketio
 
 BOARD_SEQ = re.compile(r'id="board"[^>]*?data-seq="(\d+)"')
+BOARD_EVENT_SEQ = re.compile(r'id="board"[^>]*?data-event-seq="(\d+)"')
+WALL_MARK = re.compile(r'id="board"[^>]*?data-wall="([^"]*)"')
+AXIS_ID = re.compile(r'<section id="axis-(\d+)" class="axis')
+FIELD_VERSION = re.compile(r'id="version-(\w+)" name="version" value="(\d+)"')
 CARD_SEQ = re.compile(r'id="plenary-table-(\d+)"[^>]*?data-seq="(\d+)"')
 PAGE_CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 FORM_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -86,6 +90,7 @@ class TableInfo:
     id: int
     number: int
     join_code: str = ""
+    captain_code: str = ""
 
 
 @dataclass
@@ -98,6 +103,8 @@ class Expected:
     # Edits and deletions whose answer never came (a timeout): saved or not, both are right.
     maybe_texts: set[str] = field(default_factory=set)
     maybe_deleted: bool = False
+    # Merged by the captain: the merged note carries the first one's text (and marker).
+    merged: bool = False
 
 
 @dataclass
@@ -155,6 +162,7 @@ class Run:
         self.target = target
         self.http = http  # HTTP requests, a bounded pool of connections
         self.sockets = sockets  # one WebSocket per client, no bound
+        self.per_table = per_table
         self.tables = [t for i, t in enumerate(tables) if i % shards == shard]
         self.tablets = [Tablet(self, i * per_table + k, table)
                         for i, table in enumerate(tables) if i % shards == shard
@@ -227,6 +235,10 @@ class Run:
         return Traces(tablets, [screen.cards for screen in self.screens], {
             "stale_pushes": sum(v.stale for v in views),
             "refetches": sum(v.refetches for v in views),
+            # Why: a (re)connection's hello, a gap in the pushes, a tick ahead of the page
+            # (a change saved without a push reaching this view: a mass refetch if many).
+            **{f"refetches_{why}": sum(v.why.get(why, 0) for v in views)
+               for why in ("hello", "gap", "tick")},
             "sockets_dropped": sum(v.drops for v in views),
             "refetch_errors": sum(v.refetch_errors for v in views)})
 
@@ -287,6 +299,7 @@ class View:
         self.sio: socketio.AsyncClient | None = None
         self.refetching: asyncio.Task | None = None
         self.refetches = 0
+        self.why: dict[str, int] = {}
         self.refetch_errors = 0
         self.stale = 0
         self.online = False
@@ -302,6 +315,7 @@ class View:
                                        "headers": {"Cookie": cookie} if cookie else {}})
         sio.on("hello", self.on_hello)
         sio.on("push", self.on_push)
+        sio.on("tick", self.on_tick)
         sio.on("disconnect", self.on_disconnect)
         return sio
 
@@ -324,8 +338,12 @@ class View:
             except Exception:
                 delay = min(delay * 2, 5)
 
-    def refetch(self) -> asyncio.Task:
+    def on_tick(self, msg):
+        pass
+
+    def refetch(self, why="gap") -> asyncio.Task:
         if self.refetching is None or self.refetching.done():
+            self.why[why] = self.why.get(why, 0) + 1
             self.refetching = asyncio.get_running_loop().create_task(self._refetch())
         return self.refetching
 
@@ -345,11 +363,15 @@ class Tablet(View):
     def __init__(self, run: Run, index: int, table: TableInfo):
         super().__init__(run, index)
         self.table = table
+        self.captain = index % run.per_table == 0
         self.cookie = ""
         self.csrf = ""
         self.themes: list[int] = []
         self.last_seq: int | None = None
+        self.last_event_seq: int | None = None
         self.seen: list[tuple[float, int]] = []
+        self.axes: set[int] = set()  # the table's axes, as pushes and refetches showed them
+        self.versions: dict[str, int] = {}  # each card field's version, as the page holds it
         self.busy = False
         self.asleep_since = 0.0
         self.greeted = asyncio.Event()
@@ -382,26 +404,64 @@ class Tablet(View):
         found = BOARD_SEQ.search(html)
         if found:
             self.mark(int(found[1]), at)
+        found = BOARD_EVENT_SEQ.search(html)
+        if found:
+            self.last_event_seq = int(found[1])
+        self.learn(html, whole=True)
+
+    def learn(self, html, whole=False):
+        """What the page would now show: the table's axes, the card fields' versions."""
+        if whole or 'id="columns"' in html:
+            self.axes = {int(a) for a in AXIS_ID.findall(html)}
+        for name, version in FIELD_VERSION.findall(html):
+            # A field being typed in keeps its newest version: the page holds the form
+            # back from a refetch that started before its last save was answered.
+            self.versions[name] = max(int(version), self.versions.get(name, 0))
 
     def on_hello(self, msg):
-        if msg.get("seq") != self.last_seq:
-            self.refetch()
+        # As static/js/tablee.js: behind on the table's number or the event's, refetch.
+        if msg.get("seq") != self.last_seq or msg.get("event_seq") != self.last_event_seq:
+            self.refetch("hello")
         self.greeted.set()
+
+    def on_tick(self, msg):
+        # As the page: a number ahead of the page's means a change it never got pushed.
+        if (msg.get("seq") is not None and self.last_seq is not None
+                and msg["seq"] > self.last_seq) or (
+                msg.get("event_seq") is not None and self.last_event_seq is not None
+                and msg["event_seq"] > self.last_event_seq):
+            self.refetch("tick")
+
+    @staticmethod
+    def _order(seq, last):
+        if seq is None:
+            return "apply"
+        if last is not None and seq <= last:
+            return "skip"
+        if last is None or seq != last + 1:
+            return "refetch"
+        return "apply"
 
     def on_push(self, msg):
         at = now()
         html = msg.get("html", "")
         if self.posting and "beforeend:#notes" in html:
             self._learn_note_id(html)
-        seq = msg.get("seq")
-        if seq is None:
+        seq, event_seq = msg.get("seq"), msg.get("event_seq")
+        if seq is None and event_seq is None:
+            self.learn(html)
             return
-        if self.last_seq is not None and seq <= self.last_seq:
+        verdicts = (self._order(seq, self.last_seq), self._order(event_seq, self.last_event_seq))
+        if "skip" in verdicts:
             self.stale += 1
-        elif self.last_seq is None or seq != self.last_seq + 1:
+        elif "refetch" in verdicts:
             self.refetch()
         else:
-            self.mark(seq, at)
+            if event_seq is not None:
+                self.last_event_seq = event_seq
+            if seq is not None:
+                self.mark(seq, at)
+            self.learn(html)
 
     def _learn_note_id(self, html):
         # The marker must be in the new note itself: the same push also carries the
@@ -431,6 +491,7 @@ class Screen(View):
     def __init__(self, run: Run, index: int):
         super().__init__(run, index)
         self.cards: dict[int, list[tuple[float, int]]] = {}
+        self.mark = ""
 
     def headers(self, htmx=True):
         return {"HX-Request": "true"}
@@ -445,11 +506,19 @@ class Screen(View):
         self.online = True
 
     def apply_region(self, html, at):
+        found = WALL_MARK.search(html)
+        if found:
+            self.mark = found[1]
         for table_id, seq in CARD_SEQ.findall(html):
             self.cards.setdefault(int(table_id), []).append((at, int(seq)))
 
     def on_hello(self, msg):
-        self.refetch()
+        self.refetch("hello")
+
+    def on_tick(self, msg):
+        # As the page: the wall's mark differs from the one it was rendered with.
+        if msg.get("wall") is not None and msg["wall"] != self.mark:
+            self.refetch("tick")
 
     def on_push(self, msg):
         self.apply_region(msg.get("html", ""), now())

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import psutil
 
-from .load import BOARD_SEQ, FORM_CSRF, PAGE_CSRF, THEME_IDS, TableInfo
+from .load import FORM_CSRF, PAGE_CSRF, THEME_IDS, TableInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "benchmark-only-secret"
+ORGANIZER = ("regie", "benchmark-only-password")
+LOOP_BLOCKED = re.compile(
+    r"tablee-loop-blocked at=([\d.]+) ms=([\d.]+) cpu_ms=([\d.]+) what=(.*)")
 NAMES = ("Awa", "Bob", "Chloé", "Driss", "Élise", "Farid", "Gaëlle", "Hugo")
 
 
@@ -62,9 +65,29 @@ class Target:
     def env(self, port) -> dict:
         return dict(os.environ)
 
+    def logs(self) -> list[Path]:
+        return [ROOT / "bench" / "results" / f"{self.name}-{i}.log"
+                for i in range(len(self.ports))]
+
+    def loop_blocks(self, start: float, end: float) -> list[tuple[float, str]]:
+        """The times a greenlet held a server process's loop between `start` and `end`
+        (perf_counter times: the server writes CLOCK_MONOTONIC, see board/loopwatch.py):
+        (wall milliseconds, CPU milliseconds, what it was doing), longest first."""
+        blocks = []
+        for log in self.logs():
+            if not log.exists():
+                continue
+            with open(log, errors="replace") as lines:
+                for line in lines:
+                    found = LOOP_BLOCKED.match(line)
+                    if found and start <= float(found[1]) <= end:
+                        blocks.append((float(found[2]), float(found[3]),
+                                       found[4].strip()))
+        return sorted(blocks, reverse=True)
+
     def start(self):
         for i, port in enumerate(self.ports):
-            log = ROOT / "bench" / "results" / f"{self.name}-{i}.log"
+            log = self.logs()[i]
             log.parent.mkdir(exist_ok=True)
             with open(log, "w") as out:
                 process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env(port),
@@ -91,9 +114,11 @@ class Target:
 class Tablee(Target):
     name = "tablee"
 
-    def __init__(self, workdir, database_url, processes=1, message_queue=None):
+    def __init__(self, workdir, database_url, processes=1, message_queue=None,
+                 loop_block_ms=None):
         super().__init__(workdir, processes)
         self.database_url = database_url
+        self.loop_block_ms = loop_block_ms
         self.message_queue = message_queue
         self.token = ""
         self.event_id = 0
@@ -110,11 +135,14 @@ class Tablee(Target):
         if self.message_queue:
             env["TABLEE_SOCKETIO_MESSAGE_QUEUE"] = self.message_queue
             env["TABLEE_SOCKETIO_CHANNEL"] = "tablee-bench"
+        if self.loop_block_ms:
+            env["TABLEE_LOOP_BLOCK_MS"] = str(self.loop_block_ms)
         return env
 
     def seed(self, tables: int) -> list[TableInfo]:
         """A fresh database holding one event of `tables` tables and three themes."""
         from board import create_app, db, services
+        from board.models import Organizer
 
         _create_database(self.database_url)
         app = create_app({"SQLALCHEMY_DATABASE_URI": self.database_url, "SECRET_KEY": SECRET})
@@ -127,8 +155,13 @@ class Tablee(Target):
                 "themes": [{"name": "Éducation", "colour": "#1d70b8"},
                            {"name": "Emploi", "colour": "#b7410e"},
                            {"name": "Cadre de vie", "colour": "#00703c"}]})
+            organizer = Organizer(username=ORGANIZER[0])
+            organizer.set_password(ORGANIZER[1])
+            db.session.add(organizer)
+            db.session.commit()
             self.token, self.event_id = event.plenary_token, event.id
-            result = [TableInfo(t.id, t.number, t.join_code) for t in event.tables]
+            result = [TableInfo(t.id, t.number, t.join_code, t.captain_code)
+                      for t in event.tables]
             db.session.remove()
             db.engine.dispose()
         return result
@@ -136,11 +169,15 @@ class Tablee(Target):
     async def join(self, tablet):
         """Exactly as a tablet: the QR code's page, the join form, then the board."""
         http, base = tablet.run.http, tablet.base
-        async with http.get(f"{base}/j/{tablet.table.join_code}") as response:
+        # The first tablet of each table joins with the captain's code (merges, the axis).
+        code = tablet.table.join_code
+        if tablet.captain and tablet.table.captain_code:
+            code = tablet.table.captain_code
+        async with http.get(f"{base}/j/{code}") as response:
             html = await response.text()
             cookie = response.cookies["session"].value
         async with http.post(f"{base}/rejoindre", allow_redirects=False, data={
-                "code": tablet.table.join_code, "name": NAMES[tablet.index % len(NAMES)],
+                "code": code, "name": NAMES[tablet.index % len(NAMES)],
                 "csrf_token": FORM_CSRF.search(html)[1]},
                 headers={"Cookie": f"session={cookie}"}) as response:
             if response.status != 302:
@@ -150,7 +187,7 @@ class Tablee(Target):
             html = await response.text()
         tablet.csrf = PAGE_CSRF.search(html)[1]
         tablet.themes = [int(t) for t in THEME_IDS.findall(html)]
-        tablet.mark(int(BOARD_SEQ.search(html)[1]), 0.0)
+        tablet.apply_region(html, 0.0)
 
     def region_path(self, tablet):
         return "/table/tableau"
@@ -179,6 +216,8 @@ class Tablee(Target):
             have = by_marker.get(marker, [])
             if len(have) > 1:
                 duplicated += 1
+            if want.merged:
+                continue  # merged: the merged note carries its marker too
             if not have:
                 lost += 1
                 continue
@@ -212,6 +251,7 @@ class Bare(Target):
 
     async def join(self, tablet):
         tablet.mark(0, 0.0)
+        tablet.last_event_seq = 0
 
     def region_path(self, tablet):
         return f"/region/{tablet.table.id}"

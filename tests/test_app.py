@@ -1,11 +1,15 @@
+import time
 import zlib
 
+import gevent
+import greenlet
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
 from board import DEFAULT_SECRET, create_app, db, demo
+from board.loopwatch import watch_loop
 from board.models import Event, Organizer
 
 
@@ -210,3 +214,28 @@ def test_imports_sit_at_the_top_of_each_module():
             if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top:
                 said = lines[node.lineno - 1] + lines[node.lineno - 2]
                 assert "#" in said, f"{path.name}:{node.lineno}: say why it is not at the top"
+
+
+def test_the_loop_probe_names_the_request_that_held_the_loop(app, client, capsys):
+    """With TABLEE_LOOP_BLOCK_MS set, wsgi.py reports every greenlet that held the loop
+    longer than that, with the request it served; a quick request is not reported."""
+    def busy(seconds):  # of CPU: the machine may be shared
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+        return "ok"
+
+    app.add_url_rule("/lent", "slow", lambda: busy(0.06))
+    app.add_url_rule("/vite", "quick", lambda: busy(0.001))
+    watch_loop(app, 30)
+    try:
+        for path in ("/lent", "/vite"):
+            gevent.spawn(client.get, path).join()
+    finally:
+        greenlet.settrace(None)
+    reports = [line for line in capsys.readouterr().err.splitlines()
+               if line.startswith("tablee-loop-blocked")]
+    assert len(reports) == 1, reports
+    held = dict(part.split("=", 1) for part in reports[0].split(" ")[1:4])
+    assert float(held["ms"]) >= 60 and float(held["cpu_ms"]) >= 55
+    assert reports[0].endswith("what=GET /lent")
