@@ -26,7 +26,18 @@ from .schemas import (
     sponsor_schema,
     stage_schema,
 )
-from .screens.day import console_context, follow_up_context, now, selection_context
+from .screens.day import (
+    console_context,
+    day_state,
+    default_instruction,
+    follow_up_context,
+    now,
+    phase_change,
+    pitch_seconds,
+    progress_context,
+    queue_context,
+    selection_context,
+)
 from .web import wants_fragment
 
 bp = Blueprint("day", __name__, url_prefix="/organisation/evenements/<int:event_id>")
@@ -49,7 +60,8 @@ def _refused(event, errors):
     message = " ".join(str(m) for messages in errors.values() for m in messages)
     if wants_fragment():
         return render_template("_flash.html", message=message, level="error"), 422
-    return render_template("day/console.html", error=message, **console_context(event)), 422
+    return render_template("day/console.html", error=message, **console_context(event),
+                           progress=progress_context(event)), 422
 
 
 @bp.get("/regie")
@@ -57,7 +69,38 @@ def _refused(event, errors):
 def console(event_id):
     """The organizer's console for the day: phase, countdown, pitches, progress (phone-ready)."""
     event = db.get_or_404(Event, event_id)
-    return render_template("day/console.html", error=None, **console_context(event))
+    return render_template("day/console.html", error=None, **console_context(event),
+                           progress=progress_context(event, request.args.get("page", 1, int)))
+
+
+@bp.get("/regie/avancement")
+@organizer_required
+def progress(event_id):
+    """One page of the tables' progress, with the event's totals (refreshes itself)."""
+    event = db.get_or_404(Event, event_id)
+    return render_template("day/_progress_tables.html",
+                           **progress_context(event, request.args.get("page", 1, int)))
+
+
+@bp.get("/regie/ordre")
+@organizer_required
+def queue(event_id):
+    """The whole pitch order, to reorder it or start any table out of turn."""
+    event = db.get_or_404(Event, event_id)
+    return render_template("day/queue.html", event=event, d=day_state(event),
+                           **queue_context(event, services.pitch_queue(event)))
+
+
+@bp.get("/regie/etape/<phase>")
+@organizer_required
+def confirm_phase(event_id, phase):
+    """What moving to `phase` will show the room, and the button that does it: in a dialog
+    over the régie, or as its own page without JavaScript. Reading it changes nothing."""
+    event = db.get_or_404(Event, event_id)
+    if phase not in PHASES:
+        abort(404)
+    template = "day/_phase_confirm.html" if wants_fragment() else "day/confirm_phase.html"
+    return render_template(template, **phase_change(event, phase))
 
 
 @bp.get("/regie/direct")
@@ -80,7 +123,9 @@ def set_phase(event_id):
         return _refused(event, error.messages)
     services.set_phase(event, data["phase"], now())
     realtime.day_changed(event)
-    return _done(event)
+    if wants_fragment():
+        return ""
+    return redirect(url_for(".console", event_id=event.id))
 
 
 @bp.post("/etapes/<phase>")
@@ -95,6 +140,8 @@ def set_phase_step(event_id, phase):
         data = phase_step_schema.load(request.form.to_dict())
     except ValidationError as error:
         return _refused(event, error.messages)
+    if data["instruction"] == default_instruction(phase, pitch_seconds(event)):
+        data["instruction"] = ""  # the default stays built from the settings it quotes
     services.set_phase_step(event, phase, data)
     realtime.day_changed(event)
     return _done(event)
@@ -146,7 +193,10 @@ def move_pitch(event_id, pitch_id):
 def start_pitch(event_id, pitch_id):
     """Put this table's card on the plenary and start its countdown."""
     event = db.get_or_404(Event, event_id)
-    services.start_pitch(event, _pitch(event, pitch_id), now())
+    try:
+        services.start_pitch(event, _pitch(event, pitch_id), now())
+    except ValidationError as error:
+        return _refused(event, error.messages)
     realtime.day_changed(event)
     return _done(event)
 
@@ -160,12 +210,15 @@ STEPS = {"suivant": 1, "precedent": -1}
 def step_pitch(event_id, direction):
     """The next or previous table in the queue; `fin` goes back to the wall."""
     event = db.get_or_404(Event, event_id)
-    if direction == "fin":
-        services.start_pitch(event, None, now())
-    elif direction in STEPS:
-        services.step_pitch(event, STEPS[direction], now())
-    else:
+    if direction not in STEPS and direction != "fin":
         abort(404)
+    try:
+        if direction == "fin":
+            services.start_pitch(event, None, now())
+        else:
+            services.step_pitch(event, STEPS[direction], now())
+    except ValidationError as error:
+        return _refused(event, error.messages)
     realtime.day_changed(event)
     return _done(event)
 

@@ -1,7 +1,8 @@
 """The only module that joins rooms or emits.
 
 Rooms: ``table-<id>`` holds the tablets of one table; ``event-<id>`` holds the plenary
-screens and organizer consoles of one event; ``console-<id>`` holds the consoles alone.
+screens of one event; ``console-<id>`` holds the organizer's régie and consolidation pages
+(they show no table's card, so they do not get the wall's stream of cards).
 Writes arrive over HTTP; once saved, the view calls the helper here named after what
 changed (``note_posted``, ``columns_changed``, ``day_changed``…), which pushes out-of-band
 htmx fragments, rendered once per room. Pushes to tablets carry the table's (or the
@@ -38,7 +39,7 @@ from .screens.board import card_context, columns_context, is_linked, linked_note
 from .screens.day import console_context, now
 from .screens.wall import priority_groups, table_cards, wall_mark
 
-_ROOM = re.compile(r"^(table|event)-(\d+)$")
+_ROOM = re.compile(r"^(table|event|console)-(\d+)$")
 _server_id = None
 # Sockets whose connection this process handled. A client can also *send* an event named
 # "connect" or "disconnect"; python-socketio would route it to these handlers, so they
@@ -202,13 +203,14 @@ def priority_axes_changed(event) -> None:
 
 def day_changed(event: Event) -> None:
     """After an event-wide change of the day: the banner to the tablets, banner and stage to
-    the screens, the controls to the consoles."""
+    the screens, and to the consoles with their controls."""
     with rendering_for_room():
         banner = render_template("day/_banner.html", event=event, oob=True)
         stage = render_template("day/_stage.html", event=event, oob=True)
-        controls = render_template("day/_controls.html", oob=True,
-                                   **console_context(event, with_cards=False))
-    event_changed(event, tablets_html=banner, wall_html=banner + stage, console_html=controls)
+        controls = render_template("day/_controls.html", oob=True, **console_context(event))
+        mark = render_template("day/_console_mark.html", event=event, oob=True)
+    event_changed(event, tablets_html=banner, wall_html=banner + stage,
+                  console_html=banner + stage + controls + mark)
 
 
 def _presence_changed(table: Table) -> None:
@@ -249,7 +251,6 @@ def connect(auth):
         event = db.session.get(Event, int(ident))
         if event is None or current_organizer() is None:
             raise ConnectionRefusedError(_("Connexion refusée : réservé aux organisateurs."))
-        join_room(event_room(event.id))
         join_room(console_room(event.id))
         _opened.add(request.sid)
         emit("hello", {})
@@ -419,6 +420,7 @@ def housekeeping(presence_timeout: float) -> None:
     rooms = [_ROOM.match(r) for r in socketio.server.manager.rooms.get("/", {}) if r]
     table_ids = [int(m[2]) for m in rooms if m and m[1] == "table"]
     event_ids = [int(m[2]) for m in rooms if m and m[1] == "event"]
+    console_ids = [int(m[2]) for m in rooms if m and m[1] == "console"]
     if table_ids:
         rows = db.session.execute(select(Table.id, Table.seq, Event.seq).join(Event)
                                   .where(Table.id.in_(table_ids))).all()
@@ -428,4 +430,10 @@ def housekeeping(presence_timeout: float) -> None:
     if event_ids:
         for event in db.session.scalars(select(Event).where(Event.id.in_(event_ids))):
             socketio.emit("tick", {"wall": wall_mark(event)}, to=event_room(event.id),
+                          ignore_queue=True)
+    if console_ids:
+        # A console's region carries the event's number (the day's changes bump it).
+        for event_id, seq in db.session.execute(select(Event.id, Event.seq)
+                                                .where(Event.id.in_(console_ids))):
+            socketio.emit("tick", {"wall": str(seq)}, to=console_room(event_id),
                           ignore_queue=True)

@@ -1,3 +1,4 @@
+import html
 import re
 
 import pytest
@@ -33,6 +34,11 @@ def post(console, path, data=None, htmx=True):
 
 def wall(client, event):
     return client.get(f"/pleniere/{event.plenary_token}").get_data(as_text=True)
+
+
+def to_pitches(console, event):
+    """Pitches start only during the pitch step."""
+    assert post(console, url(event, "/etape"), {"phase": "pitches"}).status_code == 200
 
 
 def countdown_text(html, container="day-banner"):
@@ -235,6 +241,7 @@ def test_a_pitch_puts_the_card_on_the_plenary_and_the_turn_on_its_tablets(
     awa, zoe = tablet(event.tables[0], "Awa"), tablet(event.tables[1], "Zoé")
     sockets = {"awa": awa.socket(), "zoe": zoe.socket()}
     screen = plenary_socket(app, event)
+    to_pitches(console, event)
     for s in (*sockets.values(), screen):
         s.get_received()
 
@@ -278,6 +285,7 @@ def test_a_pitch_puts_the_card_on_the_plenary_and_the_turn_on_its_tablets(
 
 
 def test_past_the_last_table_the_plenary_goes_back_to_the_wall(event, console, client, clock):
+    to_pitches(console, event)
     for _ in range(3):
         post(console, url(event, "/pitchs/suivant"))
     assert db.session.scalars(db.select(Stage)).one().current_pitch.table.number == 3
@@ -289,11 +297,13 @@ def test_past_the_last_table_the_plenary_goes_back_to_the_wall(event, console, c
 
 def test_the_pitch_length_is_configurable(event, console, client, clock):
     post(console, url(event, "/pleniere"), {"pitch_seconds": "90"})
+    to_pitches(console, event)
     post(console, url(event, "/pitchs/suivant"))
     assert countdown_text(wall(client, event), "stage") == "1:30"
 
 
 def test_a_pitch_can_be_started_out_of_order_and_paused(event, console, client, clock):
+    to_pitches(console, event)
     console.get(url(event, "/regie"))
     pitch = db.session.scalars(db.select(Pitch).where(Pitch.table_id == event.tables[2].id)).one()
     post(console, url(event, f"/pitchs/{pitch.id}/lancer"))
@@ -334,6 +344,10 @@ def test_selection_results_close_and_reopen(event, console, client, clock):
     assert db.session.scalars(db.select(Decision).where(
         Decision.proposal_id == a.id)).one().comment == f"avis {a.id}"
 
+    # The results show from the selection step on, not before.
+    response = post(console, url(event, "/pleniere"), {"screen": "results"})
+    assert response.status_code == 422 and "pendant la sélection" in response.get_data(as_text=True)
+    post(console, url(event, "/etape"), {"phase": "selection"})
     post(console, url(event, "/pleniere"), {"screen": "results"})
     page = wall(client, event)
     results = page[page.index('id="stage"'):page.index('class="legend"')]
@@ -493,6 +507,7 @@ def test_only_the_organizer_changes_the_day_over_http(app, event, tablet, client
 
 
 def test_only_the_organizer_changes_the_day_over_the_socket(app, event, tablet, console, clock):
+    to_pitches(console, event)
     console.get(url(event, "/regie"))
     awa = tablet(event.tables[0], captain=True)
     table_socket = awa.socket()
@@ -549,6 +564,88 @@ def test_the_console_region_is_what_a_reconnecting_console_refetches(event, cons
     region = console.get(url(event, "/regie/direct"), headers={"HX-Request": "true"})
     html = region.get_data(as_text=True)
     assert html.lstrip().startswith('<div id="board"')
-    for part in ('id="day-banner"', 'id="stage"', 'id="console-controls"',
-                 f'id="plenary-table-{event.tables[0].id}"', "Pitchs"):
+    for part in ('id="day-banner"', 'id="stage"', 'id="console-controls"', "Présentations",
+                 f'data-wall="{db.session.get(Event, event.id).seq}"'):
         assert part in html
+    # The tables' cards are not in it: the régie pages their progress apart.
+    assert "plenary-table-" not in html and "console-progress" not in html
+
+
+def test_the_mornings_main_action_is_the_next_step_and_never_starts_a_pitch(
+        app, event, console, client, clock):
+    page = console.get(url(event, "/regie")).get_data(as_text=True)
+    controls = page[page.index('id="console-controls"'):]
+    assert "Étape suivante : Axes →" in controls
+    assert "data-remote" not in controls and "Lancer" not in controls  # no pitch controls
+    # The remote, by a stale page or over the socket, starts nothing in the morning.
+    response = post(console, url(event, "/pitchs/suivant"))
+    assert response.status_code == 422
+    assert "pendant l'étape « Présentations »" in html.unescape(response.get_data(as_text=True))
+    remote = console_socket(app, console, event)
+    assert remote.emit("remote", {"event_id": event.id, "action": "next"},
+                       callback=True)["ok"] is False
+    assert db.session.scalars(db.select(Stage)).all() == []
+    assert "stage-pitch" not in wall(client, event)
+
+
+def test_a_step_change_is_confirmed_with_what_the_room_will_see(event, console):
+    post(console, url(event, "/etapes/axes"), {"instruction": "Regroupez vos constats",
+                                                "minutes": "20"})
+    seq = db.session.get(Event, event.id).seq
+    for htmx in (True, False):
+        response = console.get(url(event, "/regie/etape/axes"),
+                               headers={"HX-Request": "true"} if htmx else {})
+        page = html.unescape(response.get_data(as_text=True))
+        assert "Passer à l'étape « Axes » ?" in page
+        assert "« Regroupez vos constats »" in page and "20 minutes démarre" in page
+        assert 'name="phase" value="axes"' in page
+        assert ("<html" in page) is not htmx  # a dialog's content, or a page without JS
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).phase == "diagnostic"  # reading changes nothing
+    assert db.session.get(Event, event.id).seq == seq
+    assert console.get(url(event, "/regie/etape/lunch")).status_code == 404
+    # Confirmed without JavaScript, the régie comes back.
+    response = post(console, url(event, "/etape"), {"phase": "axes"}, htmx=False)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/regie")
+
+
+def test_the_wall_follows_the_step(event, console, client, clock):
+    to_pitches(console, event)
+    post(console, url(event, "/pitchs/suivant"))
+    page = html.unescape(console.get(url(event, "/regie/etape/diagnostic")).get_data(as_text=True))
+    assert "Revenir à l'étape « Diagnostic » ?" in page
+    assert "La présentation en cours s'arrête" in page
+    post(console, url(event, "/etape"), {"phase": "diagnostic"})
+    stage = db.session.scalars(db.select(Stage)).one()
+    assert stage.current_pitch is None and stage.screen == "wall"
+    assert "stage-pitch" not in wall(client, event)
+    post(console, url(event, "/etape"), {"phase": "selection"})
+    post(console, url(event, "/pleniere"), {"screen": "results"})
+    assert "Les prototypes" in wall(client, event)
+    post(console, url(event, "/etape"), {"phase": "diagnostic"})
+    assert "Les prototypes" not in wall(client, event)
+
+
+def test_the_pitch_instruction_quotes_the_pitch_length(event, console, tablet):
+    awa = tablet(event.tables[0])
+    post(console, url(event, "/pleniere"), {"pitch_seconds": "35"})
+    to_pitches(console, event)
+    assert "Chaque table présente sa fiche en 35 secondes." in awa.get("/table").get_data(
+        as_text=True)
+    post(console, url(event, "/pleniere"), {"pitch_seconds": "150"})
+    assert "en 2 minutes 30." in awa.get("/table").get_data(as_text=True)
+    # Saving the settings untouched keeps the instruction built from the length.
+    post(console, url(event, "/etapes/pitches"),
+         {"instruction": "Chaque table présente sa fiche en 2 minutes 30."})
+    post(console, url(event, "/pleniere"), {"pitch_seconds": "60"})
+    assert "en 1 minute." in awa.get("/table").get_data(as_text=True)
+
+
+def test_the_regie_pages_the_tables_progress(app, console):
+    event = services.create_event({"name": "Grand jour", "table_count": 70,
+                                   "themes": [{"name": "Emploi", "colour": "#0072b2"}]})
+    page = console.get(url(event, "/regie")).get_data(as_text=True)
+    assert "70 tables" in page and "Page 1 sur 3" in page
+    assert "Table 30<" in page and "Table 31<" not in page
+    second = console.get(url(event, "/regie/avancement?page=2")).get_data(as_text=True)
+    assert "Table 31<" in second and "Table 61<" not in second

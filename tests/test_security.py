@@ -114,6 +114,9 @@ ACCESS = {
     # The organizer's day: console, phases, countdowns, pitches, selection, follow-up.
     ("day.console", "GET"): ORGANIZER,
     ("day.region", "GET"): ORGANIZER,
+    ("day.progress", "GET"): ORGANIZER,
+    ("day.confirm_phase", "GET"): ORGANIZER,
+    ("day.queue", "GET"): ORGANIZER,
     ("day.set_phase", "POST"): (ORGANIZER, {"phase": "axes"}),
     ("day.set_phase_step", "POST"): (ORGANIZER, {"instruction": "Votez", "minutes": "10"}),
     ("day.control_countdown", "POST"): (ORGANIZER, {"action": "start", "seconds": "60"}),
@@ -273,6 +276,8 @@ def test_socket_events_matrix(app, world, event_name):
     payload, allowed = SOCKET_EVENTS[event_name]
     for role in ROLES:
         w = world()
+        w.event.phase = "pitches"  # the remote starts pitches during the pitch step only
+        db.session.commit()
         room = {"participant_t2": f"table-{w.t2.id}", "plenary": f"event-{w.event.id}",
                 "organizer": f"console-{w.event.id}"}.get(role, f"table-{w.t1.id}")
         auth = {"room": room, "token": w.event.plenary_token if role == "plenary" else None}

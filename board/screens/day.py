@@ -4,8 +4,10 @@ the results), the organizer's console, the selection and the follow-up."""
 from datetime import UTC, date, datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_babel import ngettext
+from sqlalchemy import func, select
 
 from ..card import DECISIONS, STATUS_LABELS
 from ..extensions import db
@@ -14,6 +16,7 @@ from ..models import (
     PHASES,
     PITCH_SECONDS,
     PITCH_WARNING_SECONDS,
+    Connection,
     Countdown,
     Decision,
     Event,
@@ -34,23 +37,61 @@ PHASE_LABELS = {
     "axes": _l("Axes"),
     "consolidation": _l("Consolidation"),
     "drafting": _l("Rédaction des fiches"),
-    "pitches": _l("Pitchs"),
+    "pitches": _l("Présentations"),
     "selection": _l("Sélection"),
     "follow_up": _l("Suivi"),
 }
 DEFAULT_INSTRUCTIONS = {
     "setup": _l("Installez-vous : scannez le QR code de votre table."),
-    "diagnostic": _l("Écrivez vos constats, un par papillon, chacun avec sa thématique."),
+    "diagnostic": _l("Écrivez vos constats, un constat à la fois, chacun avec sa thématique."),
     "axes": _l("Regroupez vos constats en axes, nommez-les, puis votez avec vos gommettes."),
     "consolidation": _l("Regardez la plénière : nous retenons ensemble les axes prioritaires."),
     "drafting": _l("Choisissez un axe prioritaire et rédigez votre fiche projet ensemble."),
-    "pitches": _l("Chaque table présente sa fiche en trois minutes."),
+    # "pitches" is built from the pitch length: see default_instruction.
     "selection": _l("Le jury choisit les prototypes et les projets à étudier."),
     "follow_up": _l("Merci ! Les résultats restent consultables."),
 }
 VERDICT_LABELS = {decision: STATUS_LABELS[decision] for decision in DECISIONS}
 FOLLOW_UP_LABELS = {"to_start": _l("À lancer"), "experimenting": _l("En expérimentation"),
                     "evaluated": _l("Évalué"), "extended": _l("Étendu"), "stopped": _l("Arrêté")}
+
+
+# What the room sees once the organizer moves to each phase (the confirmation says it).
+PHASE_EFFECTS = {
+    "setup": _l("Les tablettes invitent à scanner le QR code de la table."),
+    "diagnostic": _l("Les tablettes ouvrent l'écriture des constats ; la plénière montre les "
+                     "tables."),
+    "axes": _l("Les tablettes passent aux axes : regrouper les constats et voter avec les "
+               "gommettes."),
+    "consolidation": _l("Les tablettes invitent à regarder la plénière, qui montre les axes "
+                        "prioritaires retenus."),
+    "drafting": _l("Les tablettes ouvrent la fiche projet de chaque table."),
+    "pitches": _l("Aucune présentation ne démarre d'elle-même : vous lancerez la première "
+                  "table depuis la régie."),
+    "selection": _l("Le jury décide ; les résultats ne s'affichent que quand vous les "
+                    "montrez."),
+    "follow_up": _l("Les tablettes remercient la salle ; les résultats restent consultables."),
+}
+PROGRESS_PAGE = 30
+QUEUE_SHOWN = 8
+
+
+def duration_words(seconds: int) -> str:
+    """A length as people say it: « 3 minutes », « 35 secondes », « 1 minute 30 »."""
+    minutes, rest = divmod(int(seconds), 60)
+    if not minutes:
+        return ngettext("%(num)d seconde", "%(num)d secondes", rest)
+    words = ngettext("%(num)d minute", "%(num)d minutes", minutes)
+    return f"{words} {rest:02d}" if rest else words
+
+
+def default_instruction(phase: str, pitch_seconds: int) -> str:
+    """A phase's instruction when the organizer wrote none; the pitch one quotes the length
+    set in the régie, so that changing the length changes what the tablets say."""
+    if phase == "pitches":
+        return _("Chaque table présente sa fiche en %(duration)s.",
+                 duration=duration_words(pitch_seconds))
+    return str(DEFAULT_INSTRUCTIONS.get(phase, ""))
 
 
 def now() -> datetime:
@@ -80,7 +121,7 @@ def day_state(event: Event) -> dict:
         "phase": event.phase,
         "phase_label": PHASE_LABELS.get(event.phase, event.phase),
         "instruction": step.instruction if step and step.instruction
-        else DEFAULT_INSTRUCTIONS.get(event.phase, ""),
+        else default_instruction(event.phase, stage.pitch_seconds),
         "stage": stage,
         "phase_countdown": countdowns["phase"],
         "pitch_countdown": countdowns["pitch"],
@@ -136,15 +177,82 @@ def results(event: Event) -> dict:
             "sponsors": sponsors_of(event)}
 
 
-def console_context(event: Event, with_cards: bool = True) -> dict:
-    """What the console shows; the tables' cards are left out of the pushed controls."""
+def pitch_seconds(event: Event) -> int:
+    stage = _existing(Stage, event.id)
+    return stage.pitch_seconds if stage else PITCH_SECONDS
+
+
+def next_phase(phase: str) -> str | None:
+    i = PHASES.index(phase)
+    return PHASES[i + 1] if i + 1 < len(PHASES) else None
+
+
+def console_context(event: Event) -> dict:
+    """What the régie's live region shows: the steps, the controls, the pitch queue. The
+    tables' progress is not in it (see `progress_context`): at 200 tables it would weigh
+    a megabyte at every reconnection."""
+    seconds = pitch_seconds(event)
+    queue = day_services.pitch_queue(event) if event.phase == "pitches" else []
     return {"event": event, "phases": PHASES, "labels": PHASE_LABELS,
-            "queue": day_services.pitch_queue(event),
+            "next_phase": next_phase(event.phase), **queue_context(event, queue, QUEUE_SHOWN),
             "steps": {s.phase: s for s in db.session.scalars(
                 select(PhaseStep).where(PhaseStep.event_id == event.id))},
-            "defaults": DEFAULT_INSTRUCTIONS,
-            "cards": table_cards(event.tables) if with_cards else [],
-            "proposals": {p.table_id: p for p in proposals_of(event)}}
+            "defaults": {phase: default_instruction(phase, seconds) for phase in PHASES}}
+
+
+def queue_context(event: Event, queue: list, shown: int | None = None) -> dict:
+    """The pitch queue with each table's card title; around the current table only when
+    `shown` is given (the régie), all of it on the order page."""
+    start = 0
+    if shown is not None and queue:
+        stage = _existing(Stage, event.id)
+        current = next((i for i, p in enumerate(queue)
+                        if stage is not None and p.id == stage.current_pitch_id), None)
+        if current is None:
+            current = next((i for i, p in enumerate(queue) if p.ended_at is None), 0)
+        start = max(0, min(current - 1, len(queue) - shown))
+    window = list(enumerate(queue))[start:start + shown if shown else None]
+    ids = [p.table_id for _, p in window]
+    titles = dict(db.session.execute(select(Proposal.table_id, Proposal.title).where(
+        Proposal.table_id.in_(ids), Proposal.title != "")).all()) if ids else {}
+    return {"queue": window, "queue_total": len(queue), "titles": titles}
+
+
+def phase_change(event: Event, phase: str) -> dict:
+    """What the confirmation of a step change says the room will see."""
+    stage = _existing(Stage, event.id)
+    step = _existing(PhaseStep, event.id, phase=phase)
+    effects = [PHASE_EFFECTS[phase]]
+    if step is not None and step.minutes:
+        effects.append(_("Un compte à rebours de %(duration)s démarre.",
+                         duration=duration_words(step.minutes * 60)))
+    else:
+        effects.append(_("Pas de compte à rebours pour cette étape."))
+    if stage is not None and stage.current_pitch_id and phase != "pitches":
+        effects.append(_("La présentation en cours s'arrête ; la plénière revient aux tables."))
+    if stage is not None and stage.screen == "results" \
+            and phase not in day_services.RESULT_PHASES:
+        effects.append(_("Les résultats quittent la plénière ; elle revient aux tables."))
+    back = PHASES.index(phase) < PHASES.index(event.phase)
+    return {"event": event, "phase": phase, "label": PHASE_LABELS[phase], "back": back,
+            "instruction": step.instruction if step and step.instruction
+            else default_instruction(phase, pitch_seconds(event)), "effects": effects}
+
+
+def progress_context(event: Event, page: int = 1) -> dict:
+    """The tables' progress for the régie: totals for the whole event, and one page of
+    tables, one line each."""
+    count = len(event.tables)
+    pages = max(1, -(-count // PROGRESS_PAGE))
+    page = min(max(page, 1), pages)
+    shown = event.tables[(page - 1) * PROGRESS_PAGE:page * PROGRESS_PAGE]
+    tables = select(Table.id).where(Table.event_id == event.id)
+    present = db.session.scalar(select(func.count(func.distinct(Connection.table_id)))
+                                .where(Connection.table_id.in_(tables)))
+    ready = db.session.scalar(select(func.count()).select_from(Proposal).where(
+        Proposal.table_id.in_(tables), Proposal.status != "draft"))
+    return {"event": event, "rows": table_cards(shown), "page": page, "pages": pages,
+            "totals": {"tables": count, "present": present, "ready": ready}}
 
 
 def selection_context(event: Event) -> dict:

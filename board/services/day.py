@@ -28,6 +28,9 @@ from ..models import (
 from .proposals import set_status
 from .writing import writing
 
+# The phases during which the plenary may show the selection's results.
+RESULT_PHASES = ("selection", "follow_up")
+
 
 def _one(model, event: Event, defaults=None, **kwargs):
     """The event's row of `model` (per kind), added with `defaults` if it does not exist yet."""
@@ -53,9 +56,18 @@ def _start(countdown: Countdown, seconds: int, now: datetime) -> None:
 
 
 def set_phase(event: Event, phase: str, now: datetime) -> Event:
-    """Move the whole event to `phase`; its usual countdown starts, or the running one stops."""
+    """Move the whole event to `phase`; its usual countdown starts, or the running one stops.
+
+    The plenary follows the step: leaving the pitches ends the one on screen, and the
+    results leave the wall in any step before the selection."""
     with writing(event):
         event.phase = phase
+        stage = db.session.scalar(select(Stage).filter_by(event_id=event.id))
+        if stage is not None:
+            if phase != "pitches" and stage.current_pitch is not None:
+                _end_pitches(event, stage, now)
+            if stage.screen == "results" and phase not in RESULT_PHASES:
+                stage.screen = "wall"
         step = db.session.scalar(select(PhaseStep).filter_by(event_id=event.id, phase=phase))
         countdown = countdown_of(event, "phase")
         if step is not None and step.minutes:
@@ -128,19 +140,38 @@ def _proposal_of(table_id: int) -> Proposal | None:
     return db.session.scalar(select(Proposal).where(Proposal.table_id == table_id))
 
 
+def _end_pitches(event: Event, stage: Stage, now: datetime) -> None:
+    current = stage.current_pitch
+    if current is not None and current.ended_at is None:
+        current.ended_at = now
+    stage.current_pitch = None
+    if stage.screen == "pitch":
+        stage.screen = "wall"
+    countdown = countdown_of(event, "pitch")
+    countdown.ends_at = countdown.remaining = None
+
+
+def _pitches_open(event: Event) -> None:
+    if event.phase != "pitches":
+        raise ValidationError({"phase": [_l(
+            "Les présentations se lancent pendant l'étape « Présentations » : passez d'abord "
+            "à cette étape.")]})
+
+
 def start_pitch(event: Event, pitch: Pitch | None, now: datetime) -> Stage:
-    """Put a table's card on the plenary with a fresh countdown; None ends the pitches."""
+    """Put a table's card on the plenary with a fresh countdown; None ends the pitches.
+    Only during the pitch step: a press of the remote in the morning starts nothing."""
+    if pitch is not None:
+        _pitches_open(event)
     with writing(event):
         stage = stage_of(event)
-        current = stage.current_pitch
-        if current is not None and current.ended_at is None:
-            current.ended_at = now
-        countdown = countdown_of(event, "pitch")
         if pitch is None:
-            stage.current_pitch = None
-            stage.screen = "wall"
-            countdown.ends_at = countdown.remaining = None
+            _end_pitches(event, stage, now)
         else:
+            current = stage.current_pitch
+            if current is not None and current.ended_at is None:
+                current.ended_at = now
+            countdown = countdown_of(event, "pitch")
             stage.current_pitch = pitch
             stage.screen = "pitch"
             pitch.started_at, pitch.ended_at = now, None
@@ -153,6 +184,7 @@ def start_pitch(event: Event, pitch: Pitch | None, now: datetime) -> Stage:
 
 def step_pitch(event: Event, step: int, now: datetime) -> Stage:
     """The next (+1) or previous (-1) table in the queue; past either end, back to the wall."""
+    _pitches_open(event)
     queue = pitch_queue(event)
     current = stage_of(event).current_pitch
     if current is None:
@@ -165,6 +197,12 @@ def step_pitch(event: Event, step: int, now: datetime) -> Stage:
 
 def set_stage(event: Event, data: dict) -> Stage:
     """What the plenary shows (the wall, the pitch, the results) and how long a pitch lasts."""
+    if data.get("screen") == "results" and event.phase not in RESULT_PHASES:
+        raise ValidationError({"screen": [_l(
+            "Les résultats se montrent pendant la sélection ou le suivi : passez d'abord à "
+            "l'étape « Sélection ».")]})
+    if data.get("screen") == "pitch":
+        _pitches_open(event)
     with writing(event):
         stage = stage_of(event)
         if data.get("screen"):

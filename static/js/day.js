@@ -61,6 +61,25 @@
     });
   });
 
+  // A step change is confirmed in a dialog that says what the room will see: its content
+  // comes from the same URL as the confirmation page that works without JavaScript.
+  var dialog = document.getElementById("confirm-dialog");
+  if (dialog) {
+    body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.detail.target === dialog && !dialog.open) {
+        dialog.showModal();
+        var first = dialog.querySelector("button[type=submit]");
+        if (first) first.focus();
+      }
+    });
+    dialog.addEventListener("click", function (event) {
+      if (event.target.closest("[data-close]")) { event.preventDefault(); dialog.close(); }
+    });
+    body.addEventListener("htmx:afterRequest", function (event) {
+      if (dialog.open && dialog.contains(event.detail.elt) && event.detail.successful) dialog.close();
+    });
+  }
+
   // The console's remote buttons travel over the open socket when there is one (no new
   // request on a phone's flaky wifi); the form posts over HTTP otherwise.
   body.addEventListener("click", function (event) {

@@ -85,8 +85,8 @@
   // without the message queue: pushes lost while Redis restarted are caught up here.
   socket.on("tick", function (msg) {
     if (msg.wall !== undefined) {
-      var region = document.getElementById("board");
-      if (region && region.dataset.wall !== msg.wall) refetch();
+      var marked = document.querySelector("#board[data-wall], #board [data-wall]");
+      if (marked && marked.dataset.wall !== msg.wall) refetch();
       return;
     }
     if ((msg.seq !== undefined && lastSeq !== null && msg.seq > lastSeq) ||

@@ -69,15 +69,41 @@ def test_a_whole_pitch_from_the_phone_remote(open_page, live, live_event, consol
     remote = console_page(f"/organisation/evenements/{event.id}/regie", PHONE)
     synced(remote)
 
-    remote.get_by_label("Durée d'un pitch (secondes)").fill("5")
-    remote.get_by_role("button", name="Enregistrer", exact=True).click()
+    # In the morning the phone's first screen holds the next step, and no pitch control.
+    main = remote.get_by_role("link", name="Étape suivante : Axes →")
+    expect(main).to_be_in_viewport(ratio=1)
+    expect(remote.get_by_role("button", name=re.compile("Table suivante|Lancer"))).to_have_count(0)
+    assert remote.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # Every step change asks first, saying what the room will see; cancelling changes nothing.
+    main.click()
+    dialog = remote.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Ce que la salle verra")
+    expect(dialog.get_by_role("button", name="Oui, passer à « Axes »")).to_be_in_viewport()
+    dialog.get_by_role("link", name="Annuler").click()
+    expect(dialog).to_be_hidden()
+    expect(wall.locator("#day-banner")).to_contain_text("Diagnostic")
+    # The timeline jumps to any step, through the same confirmation.
+    remote.get_by_role("link", name="6. Présentations").click()
+    dialog.get_by_role("button", name="Oui, passer à « Présentations »").click()
+    expect(dialog).to_be_hidden()
+    expect(wall.locator("#day-banner")).to_contain_text("Présentations", timeout=3000)
+    expect(wall.locator("#stage")).not_to_contain_text("Table 1")  # nothing started by itself
+    start = remote.get_by_role("button", name="Lancer la première table ▶")
+    expect(start).to_be_in_viewport(ratio=1)
+
+    remote.locator("#phase-steps summary").click()
+    remote.get_by_label("Durée d'une présentation (secondes)").fill("5")
+    remote.get_by_role("button", name="Enregistrer : durée d'une présentation").click()
     expect(remote.locator("#console-error")).to_contain_text("Entre 10 secondes et une heure.")
-    expect(remote.get_by_label("Durée d'un pitch (secondes)")).to_have_value("5")
-    remote.get_by_label("Durée d'un pitch (secondes)").fill("10")
-    remote.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(remote.get_by_label("Durée d'une présentation (secondes)")).to_have_value("5")
+    remote.get_by_label("Durée d'une présentation (secondes)").fill("10")
+    remote.get_by_role("button", name="Enregistrer : durée d'une présentation").click()
     expect(remote.locator("#console-error")).to_be_empty()
-    expect(remote.get_by_label("Durée d'un pitch (secondes)")).to_have_value("10")
-    remote.get_by_role("button", name="Suivant ▶").click()
+    expect(remote.get_by_label("Durée d'une présentation (secondes)")).to_have_value("10")
+    # The tablets' instruction quotes the length just set.
+    expect(awa.locator("#day-banner")).to_contain_text("en 10 secondes", timeout=3000)
+    start.click()
 
     stage = wall.locator("#stage")
     expect(stage).to_contain_text("Un espace emploi avec les centres sociaux", timeout=3000)
@@ -86,9 +112,9 @@ def test_a_whole_pitch_from_the_phone_remote(open_page, live, live_event, consol
     timer = stage.locator(".countdown")
     expect(timer).to_have_class(re.compile(r"is-warning"))  # 10 s: within the last 30
     assert 1 <= seconds_shown(ticking(wall, "#stage")) <= 10
-    expect(awa.get_by_text("C'est à votre table de pitcher !")).to_be_visible(timeout=3000)
+    expect(awa.get_by_text("C'est à votre table de présenter !")).to_be_visible(timeout=3000)
     expect(zoe.locator("#day-banner")).to_have_attribute("data-pitching", str(t1.id))
-    expect(zoe.get_by_text("C'est à votre table de pitcher !")).to_be_hidden()
+    expect(zoe.get_by_text("C'est à votre table de présenter !")).to_be_hidden()
     expect(remote.locator(".remote-now")).to_contain_text("Table 1")
 
     # The short pitch runs out on the plenary and on the table's tablet.
@@ -96,18 +122,18 @@ def test_a_whole_pitch_from_the_phone_remote(open_page, live, live_event, consol
     expect(timer).to_contain_text("Temps écoulé")
     expect(awa.locator(".pitch-turn .countdown")).to_contain_text("Temps écoulé")
 
-    remote.get_by_role("button", name="Suivant ▶").click()
+    remote.get_by_role("button", name="Table suivante ▶").click()
     expect(stage).to_contain_text("Une clause sociale", timeout=3000)
     expect(stage.locator(".countdown")).not_to_have_class(re.compile(r"is-over"))
-    expect(zoe.get_by_text("C'est à votre table de pitcher !")).to_be_visible(timeout=3000)
-    expect(awa.get_by_text("C'est à votre table de pitcher !")).to_be_hidden()
+    expect(zoe.get_by_text("C'est à votre table de présenter !")).to_be_visible(timeout=3000)
+    expect(awa.get_by_text("C'est à votre table de présenter !")).to_be_hidden()
     expect(remote.locator(".remote-now")).to_contain_text("Table 2")
 
-    remote.get_by_role("button", name="◀ Précédent").click()
+    remote.get_by_role("button", name="◀ Table précédente").click()
     expect(stage).to_contain_text("Un espace emploi", timeout=3000)
-    remote.get_by_role("button", name="Fin des pitchs").click()
+    remote.get_by_role("button", name="Fin des présentations").click()
     expect(wall.locator("#board .wall-grid")).to_be_visible(timeout=3000)
-    expect(awa.get_by_text("C'est à votre table de pitcher !")).to_be_hidden()
+    expect(awa.get_by_text("C'est à votre table de présenter !")).to_be_hidden()
 
 
 def test_a_tablet_with_a_wrong_clock_shows_the_servers_countdown(
@@ -122,8 +148,8 @@ def test_a_tablet_with_a_wrong_clock_shows_the_servers_countdown(
     skewed.reload()
     wait_online(skewed)
 
-    console.get_by_label("Étape de l'événement").select_option("axes")
-    console.get_by_role("button", name="Passer à cette étape").click()
+    console.get_by_role("link", name="Étape suivante : Axes →").click()
+    console.get_by_role("button", name="Oui, passer à « Axes »").click()
     expect(normal.locator("#day-banner")).to_contain_text("Regroupez vos constats")
     expect(skewed.locator("#day-banner")).to_contain_text("Axes")
 
@@ -190,6 +216,8 @@ def test_the_selection_shows_the_results_on_the_plenary(open_page, live, live_ev
     second.get_by_role("button", name="Enregistrer").click()
     expect(page.locator(".decision").nth(1)).to_have_class(re.compile("verdict-to_study"))
 
+    live_event.phase = "selection"  # the results show from the selection step on
+    db.session.commit()
     console = console_page(f"/organisation/evenements/{live_event.id}/regie")
     console.get_by_role("button", name="Montrer les résultats").click()
     results = wall.locator("#stage .stage-results")
