@@ -20,9 +20,10 @@ def _console(event, errors=None, values=None, status=200):
                            **consolidation_context(event)), status
 
 
-def _pushed(event):
-    """After a change to the priority axes: the plenary shows them at once."""
-    realtime.priority_axes_changed(event)
+def _pushed(event, added=None, removed=None):
+    """After a change to the priority axes: the plenary shows them at once, and the
+    tablets' cards offer a new one (`added`) or no longer one (`removed`, its id)."""
+    realtime.priority_axes_changed(event, added, removed)
     return redirect(url_for(".index", event_id=event.id))
 
 
@@ -57,10 +58,11 @@ def gather(event_id):
     form = {**request.form.to_dict(), "axis_ids": request.form.getlist("axis_ids")}
     name = request.form.get("form", "gather")
     try:
-        services.gather_axes(event, gather_schema.load(form))
+        data = gather_schema.load(form)
+        priority = services.gather_axes(event, data)
     except ValidationError as error:
         return _console(event, {name: error.messages}, {name: form}, 422)
-    return _pushed(event)
+    return _pushed(event, added=None if data.get("priority_axis_id") else priority)
 
 
 def _priority(event, priority_id) -> PriorityAxis:
@@ -77,10 +79,10 @@ def undo(event_id, priority_id, gathering):
     """Take back one gathering (a priority axis left empty goes with it)."""
     event = db.get_or_404(Event, event_id)
     try:
-        services.undo_gathering(_priority(event, priority_id), gathering)
+        left = services.undo_gathering(_priority(event, priority_id), gathering)
     except ValidationError as error:
         return _console(event, {f"priority-{priority_id}": error.messages}, status=422)
-    return _pushed(event)
+    return _pushed(event, removed=None if left is not None else priority_id)
 
 
 @bp.post("/axes-prioritaires/<int:priority_id>/scinder")
@@ -93,7 +95,7 @@ def split(event_id, priority_id):
     form = {**request.form.to_dict(), "source_ids": request.form.getlist("source_ids")}
     name = f"priority-{priority_id}"
     try:
-        services.split_priority_axis(priority, split_schema.load(form))
+        new = services.split_priority_axis(priority, split_schema.load(form))
     except ValidationError as error:
         return _console(event, {name: error.messages}, {name: form}, 422)
-    return _pushed(event)
+    return _pushed(event, added=new)

@@ -120,11 +120,13 @@ def event_changed(event: Event, tablets_html: str = "", wall_html: str = "",
     included) and `console_html` to its consoles only.
 
     The caller bumped ``event.seq`` in the change's transaction; tablets track it like
-    the table's own number.
+    the table's own number. So every table hears of every such change, with its number,
+    even when it shows nothing of it (`tablets_html` empty): a number it never heard of
+    would make every tablet of the event refetch its board at the next tick, at once.
     """
-    if tablets_html:
-        socketio.emit("push", {"event_seq": event.seq, "html": tablets_html},
-                      to=[table_room(t.id) for t in event.tables])
+    tables = db.session.scalars(select(Table.id).where(Table.event_id == event.id))
+    socketio.emit("push", {"event_seq": event.seq, "html": tablets_html},
+                  to=[table_room(ident) for ident in tables])
     if wall_html:
         socketio.emit("push", {"html": wall_html}, to=event_room(event.id))
     if console_html:
@@ -195,10 +197,19 @@ def card_changed(proposal, *fields) -> None:
     table_changed(proposal.table, html)
 
 
-def priority_axes_changed(event) -> None:
-    """The plenary shows the priority axes as they are gathered."""
-    event_changed(event, wall_html=render("plenary/_priority_axes.html", oob=True, event=event,
-                                          priority_groups=priority_groups(event)))
+def priority_axes_changed(event, added=None, removed: int | None = None) -> None:
+    """The plenary shows the priority axes as they are gathered; the tablets' cards offer
+    the captain a priority axis `added` (a new one) and no longer the one `removed`: one
+    fragment for every table, whatever each has chosen."""
+    tablets = ""
+    if added is not None:
+        tablets += render("proposals/_axis_option.html", axis=added,
+                          oob="beforeend:#card-priority_axis_id")
+    if removed is not None:
+        tablets += render("proposals/_axis_option.html", axis_id=removed, oob="delete")
+    event_changed(event, tablets_html=tablets,
+                  wall_html=render("plenary/_priority_axes.html", oob=True, event=event,
+                                   priority_groups=priority_groups(event)))
 
 
 def day_changed(event: Event) -> None:

@@ -2,7 +2,7 @@ import html
 
 import pytest
 
-from board import db, services, socketio
+from board import db, realtime, services, socketio
 from board.models import PriorityAxis, PrioritySource, live_notes
 
 from .conftest import pushes
@@ -171,3 +171,54 @@ def test_bad_dot_settings_are_refused_beside_the_field(app, event, console, valu
     assert "gommettes" in page.split('id="dots-error"')[1][:120].lower()
     db.session.refresh(event)
     assert event.dots_per_participant == 3
+
+
+def test_priority_axes_reach_every_tablet_with_the_events_number_so_none_refetches(
+        app, event, console, morning, tablet):
+    """A gathering changes what the captains can choose on their cards: every table gets it
+    pushed, numbered, and a tablet that follows the numbers as the page does (static/js/
+    tablee.js) never finds itself behind, at a push or at the next tick."""
+    (a1, _n1), (a2, _n2), (a3, _n3) = morning[1], morning[2], morning[3]
+    quiet = event.tables[2]  # its axis is not gathered: it hears of them all the same
+    sockets = [tablet(table, "Zoé", captain=True).socket() for table in (event.tables[0], quiet)]
+    last = [pushes(s, "hello")[0]["event_seq"] for s in sockets]
+
+    def heard():
+        """Each tablet's pushes, checked in order as the page does; their fragments."""
+        fragments = []
+        for i, socket in enumerate(sockets):
+            for push in pushes(socket):
+                if "event_seq" in push:
+                    assert push["event_seq"] == last[i] + 1  # never a gap: no refetch
+                    last[i] = push["event_seq"]
+                    fragments.append(push["html"])
+        return fragments
+
+    post(console, f"{base(event)}/axes-prioritaires", {
+        "axis_ids": [a1.id, a2.id], "title": "Raccrocher les décrocheurs"})
+    priority = db.session.scalars(db.select(PriorityAxis)).one()
+    option = f'<option id="card-axis-{priority.id}" value="{priority.id}">Raccrocher les décrocheurs'
+    fragments = heard()
+    assert len(fragments) == 2 and all(option in f and 'hx-swap-oob="beforeend:#card-priority_axis_id"'
+                                       in f for f in fragments)
+    # The same option as a board rendered now: the push leaves the page as a refetch would.
+    board = tablet(quiet, "Léa", captain=True).get("/table/tableau", htmx=True)
+    assert option in board.get_data(as_text=True)
+
+    # Into the same priority axis: nothing to show, the number all the same.
+    post(console, f"{base(event)}/axes-prioritaires", {
+        "axis_ids": [a3.id], "priority_axis_id": priority.id})
+    assert heard() == ["", ""]
+
+    # Undone whole: the option goes.
+    for source in list(priority.sources):
+        post(console, f"{base(event)}/axes-prioritaires/{priority.id}/regroupements/"
+                      f"{source.gathering}/defaire", {})
+    fragments = heard()
+    assert f'<option id="card-axis-{priority.id}" hx-swap-oob="delete">' in fragments[-1]
+
+    with app.test_request_context():
+        realtime.housekeeping(60)
+    for i, socket in enumerate(sockets):
+        [tick] = pushes(socket, "tick")
+        assert tick["event_seq"] == last[i] == db.session.get(type(event), event.id).seq

@@ -156,9 +156,18 @@ def test_dots_left_show_on_each_tablet_and_the_captain_reveals_the_counts(
 def test_the_organizer_gathers_axes_and_the_plenary_shows_them_live(
         open_page, live, live_event, organizer_page):
     t1, t2 = live_event.tables[0], live_event.tables[1]
+    captains = []
     for table, name in ((t1, "Décrochage scolaire"), (t2, "Les décrocheurs de l'école")):
         page = join(open_page, live, table, f"Cap {table.number}", captain=True)
         create_axis(page, name)
+        captains.append(page)
+    # The captains' cards offer the priority axes as they come, pushed: no board refetched.
+    cap = captains[0]
+    refetches = []
+    cap.on("request", lambda r: refetches.append(r.url) if "/table/tableau" in r.url else None)
+    choices = cap.locator("#card-priority_axis_id option[id]")
+    expect(choices).to_have_count(0)
+    expect(cap.locator(".no-priority-axes")).to_be_visible()
     wall = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
     wait_online(wall)
     console = organizer_page
@@ -172,10 +181,15 @@ def test_the_organizer_gathers_axes_and_the_plenary_shows_them_live(
     expect(priority).to_contain_text("Raccrocher les décrocheurs", timeout=5000)
     expect(priority).to_contain_text(f"{t1.label}, {t2.label}")
     assert serious_violations(wall) == []
+    expect(choices).to_have_text(["Raccrocher les décrocheurs"])
+    expect(cap.locator(".no-priority-axes")).to_be_hidden()
     console.reload()
     expect(console.locator(".priority-card")).to_contain_text("Raccrocher les décrocheurs")
     assert serious_violations(console) == []
     console.get_by_role("button", name="Défaire ce regroupement").click()
     expect(priority).not_to_contain_text("Raccrocher les décrocheurs", timeout=5000)
+    expect(choices).to_have_count(0)
+    expect(cap.locator(".no-priority-axes")).to_be_visible()
+    assert refetches == []
     db.session.expire_all()
     assert db.session.get(Event, live_event.id).priority_axes == []
