@@ -9,22 +9,30 @@ from .auth import organizer_required
 from .extensions import db
 from .limits import write_limit
 from .models import Event, PriorityAxis
-from .schemas import gather_schema, split_schema, vote_settings_schema
-from .screens.consolidation import consolidation_context
+from .schemas import gather_schema, priority_axis_schema, split_schema, vote_settings_schema
+from .screens.consolidation import axis_notes, consolidation_context
+from .screens.day import PHASE_LABELS
 
 bp = Blueprint("consolidation", __name__, url_prefix="/organisation/evenements/<int:event_id>")
 
 
 def _console(event, errors=None, values=None, status=200):
+    """The page; a refused form comes back with its message beside it (htmx swaps the
+    live region alone, so the page stays where the organizer was)."""
     return render_template("consolidation/index.html", errors=errors or {}, values=values or {},
-                           **consolidation_context(event)), status
+                           phase_label=PHASE_LABELS.get(event.phase, event.phase),
+                           **consolidation_context(event, _open_theme())), status
+
+
+def _open_theme():
+    return request.args.get("theme", type=int)
 
 
 def _pushed(event, added=None, removed=None):
     """After a change to the priority axes: the plenary shows them at once, and the
     tablets' cards offer a new one (`added`) or no longer one (`removed`, its id)."""
     realtime.priority_axes_changed(event, added, removed)
-    return redirect(url_for(".index", event_id=event.id))
+    return redirect(url_for(".index", event_id=event.id, theme=_open_theme()))
 
 
 @bp.get("/consolidation")
@@ -32,6 +40,27 @@ def _pushed(event, added=None, removed=None):
 def index(event_id):
     """Every table's axes by theme, the hints, and the priority axes being built."""
     return _console(db.get_or_404(Event, event_id))
+
+
+@bp.get("/consolidation/direct")
+@organizer_required
+def region(event_id):
+    """The live region alone: refetched when a table's axes or the priority axes change."""
+    event = db.get_or_404(Event, event_id)
+    return render_template("consolidation/_live.html", errors={}, values={},
+                           **consolidation_context(event, _open_theme()))
+
+
+@bp.get("/consolidation/axes/<int:axis_id>")
+@organizer_required
+def notes(event_id, axis_id):
+    """A table axis's notes, loaded when the organizer opens it."""
+    event = db.get_or_404(Event, event_id)
+    found = axis_notes(event, axis_id)
+    if found is None:
+        abort(404)
+    axis, axis_notes_ = found
+    return render_template("consolidation/_axis_notes.html", axis=axis, notes=axis_notes_)
 
 
 @bp.post("/gommettes")
@@ -55,7 +84,10 @@ def vote_settings(event_id):
 def gather(event_id):
     """Gather ticked table axes into a new priority axis, or into one that exists."""
     event = db.get_or_404(Event, event_id)
-    form = {**request.form.to_dict(), "axis_ids": request.form.getlist("axis_ids")}
+    # A hint sends its axes as one list (a large group would weigh a field per axis).
+    listed = [i for i in request.form.get("axis_list", "").split(",") if i]
+    form = {**request.form.to_dict(), "axis_ids": request.form.getlist("axis_ids") + listed}
+    form.pop("axis_list", None)
     name = request.form.get("form", "gather")
     try:
         data = gather_schema.load(form)
@@ -63,6 +95,38 @@ def gather(event_id):
     except ValidationError as error:
         return _console(event, {name: error.messages}, {name: form}, 422)
     return _pushed(event, added=None if data.get("priority_axis_id") else priority)
+
+
+@bp.post("/axes-prioritaires/nouveau")
+@organizer_required
+@write_limit
+def create(event_id):
+    """A priority axis named from scratch, before any table axis joins it."""
+    event = db.get_or_404(Event, event_id)
+    form = request.form.to_dict()
+    name = f"new-{form.get('theme_id', '')}"
+    try:
+        priority = services.create_priority_axis(event, priority_axis_schema.load(form))
+    except ValidationError as error:
+        return _console(event, {name: error.messages}, {name: form}, 422)
+    return _pushed(event, added=priority)
+
+
+@bp.post("/axes-prioritaires/<int:priority_id>/renommer")
+@organizer_required
+@write_limit
+def rename(event_id, priority_id):
+    """Rename a priority axis (the plenary follows; a card shows the new title when its
+    board is next drawn)."""
+    event = db.get_or_404(Event, event_id)
+    priority = _priority(event, priority_id)
+    form = request.form.to_dict()
+    name = f"rename-{priority_id}"
+    try:
+        services.rename_priority_axis(priority, priority_axis_schema.load(form))
+    except ValidationError as error:
+        return _console(event, {name: error.messages}, {name: form}, 422)
+    return _pushed(event)
 
 
 def _priority(event, priority_id) -> PriorityAxis:

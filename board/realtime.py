@@ -180,6 +180,13 @@ def columns_changed(table, extra: str = "", *, notes_merged=False, dots=False) -
     if dots:
         extra += render("axes/_my_dots_stale.html")
     table_changed(table, html + extra)
+    consolidation_stale(table.event_id)
+
+
+def consolidation_stale(event_id: int) -> None:
+    """The organizer's consolidation page refetches its region (at most every few seconds:
+    see consolidation.js); nothing is rendered for it here."""
+    socketio.emit("push", {"stale": "consolidation"}, to=console_room(event_id))
 
 
 def dots_changed(event) -> None:
@@ -210,6 +217,7 @@ def priority_axes_changed(event, added=None, removed: int | None = None) -> None
     event_changed(event, tablets_html=tablets,
                   wall_html=render("plenary/_priority_axes.html", oob=True, event=event,
                                    priority_groups=priority_groups(event)))
+    consolidation_stale(event.id)
 
 
 def day_changed(event: Event) -> None:

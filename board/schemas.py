@@ -188,6 +188,13 @@ class GatherSchema(_Blanks):
     title = Text(200, required=False, load_default="")
 
 
+class PriorityAxisSchema(BaseSchema):
+    """A priority axis made from scratch (its theme) or renamed (its title alone)."""
+
+    title = Text(200)
+    theme_id = OptionalId()
+
+
 class SplitSchema(BaseSchema):
     source_ids = Ids(_l("Cochez une partie des axes d'origine (au moins un, pas tous)."))
     title = Text(200)
@@ -201,6 +208,7 @@ vote_state_schema = VoteStateSchema()
 vote_settings_schema = VoteSettingsSchema()
 gather_schema = GatherSchema()
 split_schema = SplitSchema()
+priority_axis_schema = PriorityAxisSchema()
 
 
 # The proposal card (fiche projet): one schema per field, each loading

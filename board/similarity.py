@@ -5,7 +5,8 @@ stemmed with Snowball's French stemmer, then cut to their first letters so that 
 family of words meets (décrochage, décrocheurs → « décroch »); a few French words
 whose family changes its root (école / scolaire) are mapped by hand. Each text becomes
 a TF-IDF vector; pairs whose cosine reaches a threshold are linked, and linked texts
-form a group. A group comes with the words its texts share, which explain it.
+form a group, and so do a short and a long form of one idea (every word of one text found
+in the other). A group comes with the words its texts share, which explain it.
 """
 
 import math
@@ -92,11 +93,15 @@ class Hint:
 
 
 def similar_groups(documents: list[tuple[object, str, object]], threshold: float = THRESHOLD,
-                   max_words: int = 5) -> list[Hint]:
-    """Group documents (key, text, origin) whose TF-IDF cosine reaches `threshold`.
+                   max_words: int = 5, common: int = COMMON) -> list[Hint]:
+    """Group documents (key, text, origin) whose TF-IDF cosine reaches `threshold`, or
+    whose words are all found in another's (« bus » and « bus le soir »: a short and a long
+    form of one idea).
 
     Only documents of different origins (tables) are linked: a table already sees its own.
-    Weak matches are left out; a hint never merges anything by itself.
+    Weak matches are left out; a hint never merges anything by itself. The work grows
+    linearly with the documents: pairs are only walked within a word's documents, and a
+    word found in more than `common` of them links nothing.
     """
     bags, surfaces = [], defaultdict(Counter)
     for _key, text, _origin in documents:
@@ -119,14 +124,15 @@ def similar_groups(documents: list[tuple[object, str, object]], threshold: float
     for i, vector in enumerate(vectors):
         for root in vector:
             index[root].append(i)
-    dots = defaultdict(float)
+    dots, shared = defaultdict(float), Counter()
     for root, docs in index.items():
-        if len(docs) > COMMON:
+        if len(docs) > common:
             continue
         for a_pos, a in enumerate(docs):
             for b in docs[a_pos + 1:]:
                 if documents[a][2] != documents[b][2]:
                     dots[a, b] += vectors[a][root] * vectors[b][root]
+                    shared[a, b] += 1
 
     parent = list(range(count))
 
@@ -136,28 +142,31 @@ def similar_groups(documents: list[tuple[object, str, object]], threshold: float
             i = parent[i]
         return i
 
-    strong = {pair: score for pair, score in dots.items() if score >= threshold}
+    strong = {pair: score for pair, score in dots.items()
+              if score >= threshold
+              or shared[pair] == min(len(vectors[pair[0]]), len(vectors[pair[1]]))}
     for a, b in strong:
         parent[find(a)] = find(b)
     groups = defaultdict(list)
     for i in range(count):
         groups[find(i)].append(i)
+    best = defaultdict(float)
+    for (a, _b), score in strong.items():
+        best[find(a)] = max(best[find(a)], score)
 
     hints = []
-    for members in groups.values():
+    for leader, members in groups.items():
         if len(members) < 2:
             continue
-        shared = Counter()
-        for root in set().union(*(vectors[i] for i in members)):
-            holders = [i for i in members if root in vectors[i]]
-            if len(holders) >= 2:
-                shared[root] = sum(vectors[i][root] for i in holders)
-        words = []
-        for root, _weight in shared.most_common(max_words):
-            forms = [w for w, _ in surfaces[root].most_common(2)]
-            words.append(" / ".join(forms))
-        scores = [s for (a, b), s in strong.items() if a in members and b in members]
+        weights, holders = Counter(), Counter()
+        for i in members:
+            for root, weight in vectors[i].items():
+                weights[root] += weight
+                holders[root] += 1
+        common_roots = Counter({r: w for r, w in weights.items() if holders[r] >= 2})
+        words = [" / ".join(w for w, _ in surfaces[root].most_common(2))
+                 for root, _weight in common_roots.most_common(max_words)]
         hints.append(Hint(keys=[documents[i][0] for i in members], words=words,
-                          score=round(max(scores), 2)))
+                          score=round(best[leader], 2)))
     hints.sort(key=lambda h: (-len(h.keys), -h.score))
     return hints

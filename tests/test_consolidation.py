@@ -43,11 +43,107 @@ def provenance(priority):
 def test_the_console_shows_every_table_axis_by_theme_with_hints(app, event, console, morning):
     page = html.unescape(console.get(f"{base(event)}/consolidation").get_data(as_text=True))
     for number, (axis, note) in morning.items():
-        assert axis.name in page and note.text in page and f"Table {number}" in page
+        assert axis.name in page and f"Table {number}" in page
+        assert note.text not in page  # an axis's notes load when it is opened
+        notes = console.get(f"{base(event)}/consolidation/axes/{axis.id}")
+        assert note.text in html.unescape(notes.get_data(as_text=True))
     hints = page.split("Suggestions : axes proches")[1].split("Regrouper les axes cochés")[0]
     assert "« Décrochage scolaire »" in hints and "« Les décrocheurs de l'école »" in hints
     assert "Emploi des jeunes" not in hints
     assert "Mots en commun" in hints and "décrochage" in hints
+    assert "Étape en cours : Diagnostic." in page  # the step's name, not its id
+    assert "Actualiser" not in page
+
+
+def test_axes_are_ranked_by_their_dots_and_priority_axes_add_theirs_up(
+        app, event, console, morning):
+    from board.models import Participant, Vote
+
+    people = db.session.scalars(db.select(Participant).order_by(Participant.id)).all()
+    for axis, dots in ((morning[1][0], 1), (morning[2][0], 2), (morning[3][0], 4)):
+        for _ in range(dots):
+            db.session.add(Vote(axis_id=axis.id, participant_id=people[0].id))
+    db.session.commit()
+    page = html.unescape(console.get(f"{base(event)}/consolidation").get_data(as_text=True))
+    ranked = page.split('class="ranked-axes"')[1]
+    assert ranked.index("Emploi des jeunes") < ranked.index("Les décrocheurs de l'école") \
+        < ranked.index("Décrochage scolaire")
+    assert "4 gommettes" in ranked
+    post(console, f"{base(event)}/axes-prioritaires", {
+        "axis_ids": [morning[1][0].id, morning[2][0].id], "title": "Raccrocher"})
+    page = html.unescape(console.get(f"{base(event)}/consolidation").get_data(as_text=True))
+    card = page.split('class="priority-card"')[1]
+    assert "Raccrocher" in card and "3 gommettes" in card and "Table 1, Table 2" in card
+
+
+def test_a_priority_axis_is_made_from_scratch_and_renamed(app, event, console, morning):
+    wall = socketio.test_client(app, auth={"room": f"event-{event.id}",
+                                           "token": event.plenary_token})
+    wall.get_received()
+    theme = event.themes[1]
+    response = post(console, f"{base(event)}/axes-prioritaires/nouveau",
+                    {"title": "Bus le soir", "theme_id": theme.id})
+    assert response.status_code == 302
+    priority = db.session.scalars(db.select(PriorityAxis)).one()
+    assert (priority.title, priority.theme_id, priority.sources) == ("Bus le soir", theme.id, [])
+    assert "Bus le soir" in pushes(wall)[0]["html"]
+    response = post(console, f"{base(event)}/axes-prioritaires/{priority.id}/renommer",
+                    {"title": "Des bus le soir et le dimanche"})
+    assert response.status_code == 302
+    db.session.refresh(priority)
+    assert priority.title == "Des bus le soir et le dimanche"
+    assert "le dimanche" in pushes(wall)[0]["html"]
+    # A table axis then joins it like any other.
+    post(console, f"{base(event)}/axes-prioritaires", {
+        "axis_ids": [morning[3][0].id], "priority_axis_id": priority.id})
+    assert len(provenance(priority)) == 1
+
+
+@pytest.mark.parametrize(("path", "data", "form", "message"), [
+    ("/axes-prioritaires/nouveau", {"title": " ", "theme_id": "THEME"}, "new-THEME",
+     "Ce champ est obligatoire."),
+    ("/axes-prioritaires/PRIORITY/renommer", {"title": ""}, "rename-PRIORITY",
+     "Ce champ est obligatoire."),
+])
+def test_a_refused_priority_axis_says_why_beside_its_form(
+        app, event, console, morning, path, data, form, message):
+    post(console, f"{base(event)}/axes-prioritaires/nouveau",
+         {"title": "Déjà là", "theme_id": event.themes[0].id})
+    priority = db.session.scalars(db.select(PriorityAxis)).one()
+    ids = {"THEME": str(event.themes[0].id), "PRIORITY": str(priority.id)}
+    for key, value in ids.items():
+        path, form = path.replace(key, value), form.replace(key, value)
+        data = {k: v.replace(key, value) for k, v in data.items()}
+    response = post(console, f"{base(event)}{path}", data)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    # The message sits in the form it is about; the region is what htmx swaps.
+    assert message in page.split(f'id="{form}"')[1].split("</form>")[0]
+    assert [p.title for p in db.session.scalars(db.select(PriorityAxis))] == ["Déjà là"]
+
+
+def test_the_page_is_told_when_axes_change_and_refetches_its_region(
+        app, event, console, tablet, morning):
+    page = socketio.test_client(app, flask_test_client=console,
+                                auth={"room": f"console-{event.id}"})
+    page.get_received()
+    cap = tablet(event.tables[0], "Cap", captain=True)
+    cap.post("/axes/", {"name": "Crèches", "theme_id": event.themes[0].id})
+    assert {"stale": "consolidation"} in [p for p in pushes(page)]
+    region = console.get(f"{base(event)}/consolidation/direct", headers={"HX-Request": "true"})
+    assert region.get_data(as_text=True).lstrip().startswith('<div id="board"')
+    assert "Crèches" in region.get_data(as_text=True)
+
+
+def test_many_axes_show_the_most_voted_first_and_the_rest_on_demand(app, event, console):
+    theme = event.themes[0]
+    for i in range(30):
+        services.create_axis(event.tables[i % 3], {"name": f"Axe {i:02d}", "theme_id": theme.id})
+    page = console.get(f"{base(event)}/consolidation").get_data(as_text=True)
+    assert page.count('class="console-axis"') == 25
+    assert "Voir les 30 axes" in html.unescape(page)
+    page = console.get(f"{base(event)}/consolidation?theme={theme.id}").get_data(as_text=True)
+    assert "Axe 29" in page
 
 
 def test_gather_undo_and_split_keep_the_provenance(app, event, console, morning):

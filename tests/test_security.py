@@ -106,6 +106,11 @@ ACCESS = {
     ("axes.sort", "POST"): SEATED,  # always the sorter's own table
     # The organizer's consolidation.
     ("consolidation.index", "GET"): ORGANIZER,
+    ("consolidation.region", "GET"): ORGANIZER,
+    ("consolidation.notes", "GET"): ORGANIZER,
+    ("consolidation.create", "POST"): (ORGANIZER, lambda w: {
+        "title": "Nouveau", "theme_id": w.event.themes[0].id}),
+    ("consolidation.rename", "POST"): (ORGANIZER, {"title": "Renommé"}),
     ("consolidation.vote_settings", "POST"): (ORGANIZER, {"dots_per_participant": "5"}),
     ("consolidation.gather", "POST"): (ORGANIZER, lambda w: {
         "axis_ids": [w.axis.id], "title": "Encore"}),

@@ -50,3 +50,35 @@ def test_weak_matches_are_hidden():
         (1, "jeunes parents isolés sans crèche ni aide le samedi matin", 1),
         (2, "jeunes sportifs du club de foot qui cherchent un terrain couvert", 2)])
     assert hints == []
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("crèche", "crèches"),                      # singular and plural
+    ("Manque de crèches", "La crèche du quartier"),
+    ("bus", "bus le soir"),                     # a short and a long form
+    ("Transports", "transport en commun"),
+    ("Décrochage scolaire", "Les décrocheurs de l'école"),
+    ("Logement social", "logements sociaux"),
+])
+def test_close_axis_names_are_suggested_together(a, b):
+    assert groups([a, b])[0] == [{a, b}]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("crèche", "bus le soir"),
+    ("bus", "vélo"),
+    ("Emploi des jeunes", "Sport au quartier"),
+    ("Accès aux soins", "Pistes cyclables"),
+    ("Logement social", "Culture"),
+])
+def test_unrelated_axis_names_stay_apart(a, b):
+    assert groups([a, b])[0] == []
+
+
+def test_among_many_axes_each_pair_still_meets_and_the_rest_stay_apart():
+    names = ["crèche", "crèches", "bus", "bus le soir", "emploi des jeunes", "vélo",
+             "pistes cyclables", "accès aux soins", "culture au quartier"]
+    found = groups(names)[0]
+    assert {"crèche", "crèches"} in found and {"bus", "bus le soir"} in found
+    assert all(len(group) == 2 for group in found)
+

@@ -1,9 +1,15 @@
-"""The organizer's consolidation page: every table's axes by theme with their dots and
-notes, the similarity hints, and the priority axes being built."""
+"""The organizer's consolidation page: every table's axes by theme, ranked by their dots,
+the similarity hints, and the priority axes being built with their total dots.
 
-from collections import defaultdict
+At 200 tables a theme holds hundreds of axes: each theme shows its most voted ones first
+and the rest on demand, and an axis's notes load when it is opened. The hints are
+computed once per state of a theme's axes (see `axis_hints`), not at every page view.
+"""
 
-from sqlalchemy import select
+import threading
+from collections import OrderedDict
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -12,43 +18,86 @@ from ..services import axes as axes_services
 from ..similarity import similar_groups
 from .wall import priority_groups
 
-NOTE_HINTS_SHOWN = 8
+AXES_SHOWN = 25
+HINTS_SHOWN = 8  # per theme, the largest groups first; the theme's own view shows them all
+HINTS_KEPT = 64  # states of a theme's axes whose hints are kept (a few events, a few themes)
+# A word in more axis names than this links none of them (« projet »…). The pairs walked
+# stay bounded by this number times the axes, so the hints grow linearly with them.
+NAMES_COMMON = 400
+
+_hints: OrderedDict = OrderedDict()
+_hints_lock = threading.Lock()
 
 
-def consolidation_context(event) -> dict:
+def axis_hints(axes: list[Axis]) -> list:
+    """Groups of close axis names from different tables, by their names alone (a name is
+    what the table chose to say; notes would only blur it and cost far more). Kept per
+    state of the axes, so that reloading the page or another organizer's view costs
+    nothing; a rename, a new axis or a gathering makes a new state."""
+    key = tuple((a.id, a.name, a.table_id) for a in axes)
+    with _hints_lock:
+        if key in _hints:
+            _hints.move_to_end(key)
+            return _hints[key]
+    hints = similar_groups([(a.id, a.name, a.table_id) for a in axes], common=NAMES_COMMON)
+    with _hints_lock:
+        _hints[key] = hints
+        while len(_hints) > HINTS_KEPT:
+            _hints.popitem(last=False)
+    return hints
+
+
+def consolidation_context(event, open_theme: int | None = None) -> dict:
+    """`open_theme`: the theme whose every axis is listed (the others show their first)."""
     axes = db.session.scalars(
         select(Axis).join(Table).where(Table.event_id == event.id, Axis.deleted_at.is_(None))
         .options(joinedload(Axis.table)).order_by(Table.number, Axis.position, Axis.id)).all()
-    notes = db.session.scalars(
-        select(Note).join(Table).where(Table.event_id == event.id, Note.deleted_at.is_(None))
-        .order_by(Note.position, Note.id)).all()
-    by_axis = defaultdict(list)
-    for note in notes:
-        by_axis[note.axis_id].append(note)
+    counts = dict(db.session.execute(
+        select(Note.axis_id, func.count()).join(Table)
+        .where(Table.event_id == event.id, Note.deleted_at.is_(None), Note.axis_id.is_not(None))
+        .group_by(Note.axis_id)).all())
     votes = axes_services.vote_counts(event_id=event.id)
     gathered = {s.axis_id: s.priority_axis for s in db.session.scalars(
-        select(PrioritySource).join(PriorityAxis).where(PriorityAxis.event_id == event.id))}
+        select(PrioritySource).join(PriorityAxis).where(PriorityAxis.event_id == event.id)
+        .options(joinedload(PrioritySource.priority_axis)))}
+    groups = priority_groups(event)
+    for group in groups:
+        for item in group["items"]:
+            item["votes"] = sum(votes.get(s.axis_id, 0) for s in item["priority"].sources)
+        group["items"].sort(key=lambda item: -item["votes"])
     themes = []
     for theme in event.themes:
         theme_axes = [a for a in axes if a.theme_id == theme.id]
-        per_table = defaultdict(list)
-        for axis in theme_axes:
-            per_table[axis.table].append({"axis": axis, "notes": by_axis[axis.id],
-                                          "votes": votes.get(axis.id, 0),
-                                          "priority": gathered.get(axis.id)})
+        ranked = sorted(theme_axes, key=lambda a: (-votes.get(a.id, 0), a.table.number, a.id))
         open_axes = {a.id: a for a in theme_axes if a.id not in gathered}
-        axis_hints = similar_groups([
-            (a.id, " ".join([a.name, a.name] + [n.text for n in by_axis[a.id]]), a.table_id)
-            for a in open_axes.values()])
-        note_hints = similar_groups([
-            (n.id, n.text, n.table_id) for n in notes if n.theme_id == theme.id])
-        note_index = {n.id: n for n in notes}
+        everything = open_theme == theme.id
+        hints = axis_hints(list(open_axes.values()))
         themes.append({
-            "theme": theme,
-            "tables": sorted(per_table.items(), key=lambda kv: kv[0].number),
-            "axis_hints": [{"hint": h, "axes": [open_axes[k] for k in h.keys]}
-                           for h in axis_hints],
-            "note_hints": [{"hint": h, "notes": [note_index[k] for k in h.keys]}
-                           for h in note_hints[:NOTE_HINTS_SHOWN]],
+            "theme": theme, "total": len(ranked),
+            "axes": [{"axis": a, "votes": votes.get(a.id, 0), "notes": counts.get(a.id, 0),
+                      "priority": gathered.get(a.id)}
+                     for a in (ranked if everything else ranked[:AXES_SHOWN])],
+            "axis_hints": [_hint_view(h, open_axes) for h in hints[:None if everything
+                                                                             else HINTS_SHOWN]],
+            "hints_total": len(hints),
         })
-    return {"event": event, "themes": themes, "priority_groups": priority_groups(event)}
+    return {"event": event, "themes": themes, "priority_groups": groups}
+
+
+def _hint_view(hint, axes: dict) -> dict:
+    """A hint as the page lists it: each name once, with the tables that chose it (many
+    tables often name one idea alike)."""
+    members = [axes[k] for k in hint.keys]
+    names = {}
+    for axis in sorted(members, key=lambda a: a.table.number):
+        names.setdefault(axis.name, []).append(axis.table.label)
+    return {"hint": hint, "axes": members, "first": members[0].name,
+            "names": sorted(names.items(), key=lambda kv: -len(kv[1]))}
+
+
+def axis_notes(event, axis_id: int) -> tuple[Axis, list[Note]] | None:
+    """One table axis of the event and its notes, loaded when the organizer opens it."""
+    axis = db.session.get(Axis, axis_id)
+    if axis is None or axis.table.event_id != event.id:
+        return None
+    return axis, db.session.scalars(axes_services.axis_notes(axis.id)).all()

@@ -25,7 +25,9 @@ from .axes import (  # noqa: F401
     withdraw_vote,
 )
 from .consolidation import (  # noqa: F401
+    create_priority_axis,
     gather_axes,
+    rename_priority_axis,
     split_priority_axis,
     undo_gathering,
     update_vote_settings,

@@ -72,6 +72,24 @@ def gather_axes(event: Event, data: dict) -> PriorityAxis:
     return priority
 
 
+def create_priority_axis(event: Event, data: dict) -> PriorityAxis:
+    """A priority axis the organizer names before any table axis joins it (an idea heard
+    in the room, say)."""
+    with writing(event):
+        if not data.get("theme_id"):
+            raise ValidationError({"theme_id": [_l("Choisissez une des thématiques proposées.")]})
+        priority = PriorityAxis(event=event, theme=theme_of(event.id, data["theme_id"]),
+                                title=data["title"], position=_next_priority_position(event))
+        db.session.add(priority)
+    return priority
+
+
+def rename_priority_axis(priority: PriorityAxis, data: dict) -> PriorityAxis:
+    with writing(priority.event):
+        priority.title = data["title"]
+    return priority
+
+
 def undo_gathering(priority: PriorityAxis, gathering: str) -> PriorityAxis | None:
     """Take back one gathering; a priority axis left with no source goes too."""
     event = priority.event

@@ -96,6 +96,10 @@
   });
 
   socket.on("push", function (msg) {
+    if (msg.stale) {  // a region that refetches itself when told (see consolidation.js)
+      body.dispatchEvent(new CustomEvent("tablee:stale", {detail: msg.stale}));
+      return;
+    }
     var verdicts = [inOrder(msg.seq, lastSeq), inOrder(msg.event_seq, lastEventSeq)];
     if (verdicts.indexOf("skip") >= 0) return;
     if (verdicts.indexOf("refetch") >= 0) { refetch(); return; }
