@@ -13,6 +13,7 @@ from . import (
     consolidation,
     day,
     exports,
+    limits,
     notes,
     organizer,
     plenary,
@@ -70,6 +71,8 @@ def create_app(test_config=None):
         RATELIMIT_WRITES="60 per minute",
         ORGANIZER_LINK_MAX_AGE=12 * 3600,
         PROXY_COUNT=0,
+        # Writes one process serves at once; past that, answered 503 at once (limits.py).
+        WRITES_IN_FLIGHT=32,
     )
     app.config.from_prefixed_env("TABLEE")
     if test_config is not None:
@@ -94,6 +97,8 @@ def create_app(test_config=None):
         options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options.setdefault("pool_size", 20)
         options.setdefault("max_overflow", 20)
+    # First of the request hooks: refusing a write past capacity must cost next to nothing.
+    limits.init_write_gate(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"),
                      render_as_batch=True, compare_type=True)

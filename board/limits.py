@@ -7,13 +7,14 @@ short list of exemptions). Each limit answers 429 with its own French message (s
 web.py's handler).
 """
 
-from flask import current_app, request
+from flask import current_app, make_response, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from limits import parse
 
 from .auth import current_organizer, current_participant
 from .extensions import limiter
+from .web import error_answer
 
 
 def _participant_or_address() -> str:
@@ -58,6 +59,40 @@ write_limit = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_WRITES"], scope=WRITES_SCOPE,
     key_func=_participant_or_address, methods=["POST", "PUT", "PATCH", "DELETE"],
     error_message=too_fast)
+
+
+# ---- Past capacity: a bounded number of writes in flight per process -------------------
+# One gevent process takes every request the moment it arrives; past what its core can do,
+# each write waits behind all the others and every tablet's answers (and pushes, and the
+# sockets' pings) slow down by seconds. Past `WRITES_IN_FLIGHT` writes being served at once,
+# a write is answered at once with 503, Retry-After and a message in the toasts; what the
+# person typed stays in the form. Reads and the sockets are never refused here.
+
+_in_flight = {"writes": 0}
+
+
+def too_busy() -> str:
+    return _("Beaucoup de monde écrit en même temps : réessayez dans quelques secondes. "
+             "Ce que vous avez écrit est gardé.")
+
+
+def init_write_gate(app) -> None:
+    @app.before_request
+    def gate_writes():
+        bound = app.config["WRITES_IN_FLIGHT"]
+        if not bound or request.method != "POST":
+            return
+        if _in_flight["writes"] >= bound:
+            response = make_response(error_answer(503, too_busy()))
+            response.headers["Retry-After"] = "2"
+            return response
+        _in_flight["writes"] += 1
+        request.environ["tablee.counted_write"] = True  # per request, unlike g
+
+    @app.teardown_request
+    def write_done(_error=None):
+        if request.environ.pop("tablee.counted_write", False):
+            _in_flight["writes"] -= 1
 
 
 def spend_write() -> bool:

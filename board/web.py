@@ -105,6 +105,15 @@ def csrf_field():
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
 
 
+def error_answer(status, message):
+    """A refusal: into the toasts for htmx, never in place of the form (what the person
+    typed stays); a page of its own otherwise."""
+    if wants_fragment():
+        return (render_template("_flash.html", message=message, level="error"), status,
+                {"HX-Retarget": "#toasts", "HX-Reswap": "innerHTML"})
+    return render_template("error.html", message=message, status=status), status
+
+
 def wants_fragment() -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -159,12 +168,7 @@ def init_app(app):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
-    def error_page(status, message):
-        if wants_fragment():
-            # Into the toasts, never in place of the form: what the person typed stays.
-            return (render_template("_flash.html", message=message, level="error"), status,
-                    {"HX-Retarget": "#toasts", "HX-Reswap": "innerHTML"})
-        return render_template("error.html", message=message, status=status), status
+    error_page = error_answer
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

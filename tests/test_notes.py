@@ -1,7 +1,9 @@
+import gevent
 import pytest
+from gevent.event import Event as Signal
 from sqlalchemy import event as sa_event
 
-from board import db
+from board import db, services
 from board.models import Note
 
 
@@ -182,3 +184,29 @@ def test_a_post_costs_a_bounded_number_of_queries(app, event, tablet):
     writes = [s for s in statements if not s.startswith("SELECT")]
     assert len(writes) == 2, "\n".join(writes)  # the note, the table's sequence
     assert len(statements) <= 10, "\n".join(statements)
+
+
+def test_past_capacity_a_write_is_answered_at_once_with_a_message_and_nothing_saved(
+        app, event, tablet, monkeypatch):
+    """Past WRITES_IN_FLIGHT writes being served at once, the next is refused straight away
+    (503, Retry-After, the message in the toasts, the form as typed), not queued; once
+    a write finishes, the next one goes through."""
+    app.config["WRITES_IN_FLIGHT"] = 1
+    awa, bob = tablet(event.tables[0], "Awa"), tablet(event.tables[1], "Bob")
+    release, create_note = Signal(), services.create_note
+
+    def stuck_then_saved(*args):  # a write slowed down behind the others
+        release.wait()
+        return create_note(*args)
+
+    monkeypatch.setattr(services, "create_note", stuck_then_saved)
+    first = gevent.spawn(awa.post_note, "La première")
+    gevent.sleep(0.05)
+    refused = bob.post_note("La seconde")
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "2"
+    assert refused.headers["HX-Retarget"] == "#toasts"
+    assert "Beaucoup de monde écrit en même temps" in refused.get_data(as_text=True)
+    release.set()
+    assert first.get(timeout=10).status_code == 201
+    assert bob.post_note("La seconde").status_code == 201
+    assert sorted(n.text for n in live_notes()) == ["La première", "La seconde"]
