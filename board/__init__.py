@@ -73,6 +73,7 @@ def create_app(test_config=None):
         PROXY_COUNT=0,
         # Writes one process serves at once; past that, answered 503 at once (limits.py).
         WRITES_IN_FLIGHT=32,
+        IMPORT_MAX_BYTES=24 * 1024 * 1024,
     )
     app.config.from_prefixed_env("TABLEE")
     if test_config is not None:

@@ -10,21 +10,29 @@ Adding a kind (axes, votes, revisions…) takes a few lines here:
   ``@csv_export("axes", _l("Axes"), [_l("table"), _l("axe"), …])``.
 """
 
+import copy
 import csv
 import io
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+import gevent
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
+from .card import BY_NAME as CARD_FIELD_BY_NAME
+from .card import CARD_FIELDS, DECISIONS, STATUSES
 from .extensions import db
+from .fields import MAX_ID, Choice, Id, Lines, Number, Text
 from .models import (
-    CAPTAIN_CODE_LENGTH,
-    JOIN_CODE_LENGTH,
+    COUNTDOWN_KINDS,
+    FOLLOW_UP_STATUSES,
+    PHASES,
+    SCREENS,
     Axis,
     Countdown,
     Decision,
@@ -44,16 +52,33 @@ from .models import (
     Table,
     Theme,
     Vote,
-    new_code,
+    proposal_note,
     utcnow,
+)
+from .schemas import (
+    NAME_MAX,
+    AxisSchema,
+    DecisionSchema,
+    FollowUpSchema,
+    JoinSchema,
+    NoteSchema,
+    PhaseStepSchema,
+    SponsorSchema,
+    ThemeSchema,
+    VoteSettingsSchema,
 )
 from .services.organizer import equip_tables
 
 FORMAT = "tablee-event"
 VERSION = 1
 
-# Columns that describe the running server rather than what the event made.
-NOT_EXPORTED = {"seq", "plenary_token", "event_id"}
+# Columns that describe the running server rather than what the event made, and secrets
+# that must never travel: an imported event gets new codes, tokens and keys.
+NOT_EXPORTED = {"seq", "plenary_token", "event_id", "join_code", "captain_code",
+                "idempotency_key", "importing"}
+
+# Rows written per statement; the import lets other requests run between batches.
+BATCH = 500
 
 _FIELD_TYPES = (
     (sa.Boolean, fields.Boolean),
@@ -66,15 +91,41 @@ _FIELD_TYPES = (
 )
 
 
-def _schema_for(model, extra=None) -> Schema:
-    """A marshmallow schema of the model's columns: it writes the JSON and checks it back."""
+_MESSAGES = {"required": _l("Ce champ est obligatoire."),
+             "null": _l("Ce champ est obligatoire."),
+             "invalid": _l("Cette valeur n'a pas le bon type.")}
+
+
+def _schema_for(model, checks=None) -> Schema:
+    """A marshmallow schema of the model's columns: it writes the JSON and checks it back.
+
+    Every column is typed; `checks` replace a column's field by the one its form uses, so
+    that a file can hold nothing a person could not have typed."""
     declared = {}
     for column in model.__table__.columns:
         if column.key in NOT_EXPORTED or column is model.__mapper__.version_id_col:
             continue  # a version counter guards edits in this database, it is not content
         kind = next(f for t, f in _FIELD_TYPES if isinstance(column.type, t))
-        declared[column.key] = kind(allow_none=column.nullable)
-    declared.update(extra or {})
+        options = {"allow_none": column.nullable, "error_messages": _MESSAGES}
+        if kind is fields.Integer:
+            options["strict"] = True
+            options["validate"] = validate.Range(min=0, max=MAX_ID, error=_l(
+                "Un nombre entier entre 0 et %(max)s est attendu.", max=MAX_ID))
+        if kind is fields.Float:
+            options["validate"] = validate.Range(min=-10**7, max=10**7, error=_l(
+                "Ce nombre est hors des limites."))
+        if kind is fields.String and column.type.length:
+            options["validate"] = validate.Length(max=column.type.length, error=_l(
+                "Au plus %(max)s caractères.", max=column.type.length))
+        if column.primary_key and model is not Event:
+            options.update(required=True, allow_none=False,
+                           validate=validate.Range(min=1, max=MAX_ID, error=_l(
+                               "Un identifiant entre 1 et %(max)s est attendu.", max=MAX_ID)))
+        elif (not column.nullable and column.default is None and column.server_default is None
+              and not column.primary_key):
+            options["required"] = True
+        declared[column.key] = kind(**options)
+    declared.update(checks or {})
     schema = Schema.from_dict(declared, name=f"{model.__name__}ArchiveSchema")
     return schema(unknown=EXCLUDE)
 
@@ -82,12 +133,11 @@ def _schema_for(model, extra=None) -> Schema:
 @dataclass
 class Section:
     name: str
+    label: object  # how a refusal names it
     model: type
     rows: Callable[[Event], Iterable]
     refs: dict[str, str] = field(default_factory=dict)
     schema: Schema = None
-    prepare: Callable | None = None  # (loaded_data) before the row is created
-    after: Callable | None = None  # (new_row, extra_data, ids) once the row has its id
     late_refs: dict[str, str] = field(default_factory=dict)  # may point at later rows
 
 
@@ -105,8 +155,7 @@ def _by_table(model, order):
         .where(Table.event_id == event.id).order_by(*order))
 
 
-def section(name, model, *, rows=None, refs=None, extra=None, prepare=None, after=None,
-            late_refs=None):
+def section(name, label, model, *, rows=None, refs=None, checks=None, late_refs=None):
     """Register a kind of row in the JSON file; the order of registration is the import order.
 
     `refs` point at rows of earlier sections; `late_refs` at rows that may come later
@@ -114,73 +163,163 @@ def section(name, model, *, rows=None, refs=None, extra=None, prepare=None, afte
     """
     if rows is None:
         rows = _by_event(model, [model.id])
-    SECTIONS.append(Section(name, model, rows, refs or {}, _schema_for(model, extra), prepare,
-                            after, late_refs or {}))
+    SECTIONS.append(Section(name, label, model, rows, refs or {}, _schema_for(model, checks),
+                            late_refs or {}))
 
 
-def _free_codes(data):
-    # A fresh installation has the codes free; an installation that already uses them
-    # gets new ones rather than two tables answering the same code.
-    for attr, length in (("join_code", JOIN_CODE_LENGTH), ("captain_code", CAPTAIN_CODE_LENGTH)):
-        code = data.get(attr)
-        if not code or db.session.scalar(select(Table.id).where(getattr(Table, attr) == code)):
-            data[attr] = new_code(length)
+class _AsLines(fields.Field):
+    """A list as the card's form takes it, one item per line, through that form's field."""
+
+    def __init__(self, lines: fields.Field, **kwargs):
+        super().__init__(**kwargs)
+        self.lines = lines
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError(_l("Une liste de textes est attendue."))
+        return self.lines.deserialize("\n".join(value))
 
 
-def _link_notes(row, data, ids):
-    row.notes = [ids["notes"][i] for i in data.get("note_ids", []) if i in ids["notes"]]
+class _NoteIds(fields.List):
+    """The notes a card answers, as their ids."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return [note.id for note in obj.notes]
 
 
-section("themes", Theme, rows=_by_event(Theme, [Theme.position, Theme.id]))
-section("tables", Table, rows=_by_event(Table, [Table.number]), prepare=_free_codes)
-section("participants", Participant, rows=_by_table(Participant, [Participant.id]),
-        refs={"table_id": "tables"})
-section("axes", Axis, rows=_by_table(Axis, [Axis.position, Axis.id]),
-        refs={"table_id": "tables", "theme_id": "themes"})
-section("notes", Note, rows=_by_table(Note, [Note.id]),
+def _card_checks() -> dict:
+    checks = {}
+    for f in CARD_FIELD_BY_NAME.values():
+        if f.name == "notes":
+            continue  # the card's notes travel as its note_ids
+        value = copy.deepcopy(f.value)
+        checks[f.name] = _AsLines(value, load_default=list) if isinstance(value, Lines) \
+            else value
+    return checks
+
+
+_REVISION_VALUES = {"status": Choice(STATUSES, _l("État de fiche inconnu."))}
+_REVISION_VALUES.update({f.name: _AsLines(copy.deepcopy(f.value))
+                         if isinstance(f.value, Lines) else copy.deepcopy(f.value)
+                         for f in CARD_FIELD_BY_NAME.values()})
+
+
+def _revision_value(field_name, value):
+    """A stored version of a card field, through the same field as a save."""
+    return _REVISION_VALUES[field_name].deserialize(value)
+
+
+def _position():
+    return Number(0, 100_000, _l("Une place entre 0 et 100 000."), load_default=0)
+
+
+_GATHERING = fields.String(required=True, validate=validate.Regexp(
+    r"^[A-Za-z0-9_-]{1,32}$", error=_l("Regroupement inconnu.")))
+
+
+
+def _form(schema, *names) -> dict:
+    """Fields of a form's schema, to check the same values in a file (copies: a field
+    belongs to one schema)."""
+    declared = schema().fields
+    return {name: copy.deepcopy(declared[name]) for name in names or declared}
+
+
+EVENT_CHECKS = {
+    "name": Text(200), "place": Text(200, required=False, load_default=""),
+    "phase": Choice(PHASES, _l("Étape inconnue."), required=False, load_default="diagnostic"),
+    **_form(VoteSettingsSchema, "dots_per_participant"),
+}
+EVENT_CHECKS["dots_per_participant"].required = False
+EVENT_CHECKS["dots_per_participant"].load_default = 3
+
+section("themes", _l("thématiques"), Theme, rows=_by_event(Theme, [Theme.position, Theme.id]),
+        checks={**_form(ThemeSchema), "position": _position()})
+section("tables", _l("tables"), Table, rows=_by_event(Table, [Table.number]),
+        checks={"number": Number(1, 500, _l("Un numéro de table entre 1 et 500.")),
+                "name": Text(120, required=False, load_default="")})
+section("participants", _l("participants"), Participant,
+        rows=_by_table(Participant, [Participant.id]), refs={"table_id": "tables"},
+        checks=_form(JoinSchema, "name"))
+section("axes", _l("axes des tables"), Axis, rows=_by_table(Axis, [Axis.position, Axis.id]),
+        refs={"table_id": "tables", "theme_id": "themes"},
+        checks={**_form(AxisSchema, "name"), "position": _position(),
+                "released": fields.List(fields.Tuple((Id(), _position()),
+                                                   error_messages=_MESSAGES),
+                                      load_default=list, error_messages=_MESSAGES)})
+section("notes", _l("constats"), Note, rows=_by_table(Note, [Note.id]),
         refs={"table_id": "tables", "participant_id": "participants", "theme_id": "themes",
               "axis_id": "axes"},
-        late_refs={"merged_into_id": "notes"})
-section("votes", Vote, rows=lambda event: db.session.scalars(
+        late_refs={"merged_into_id": "notes"},
+        checks={**_form(NoteSchema, "text"), "position": _position()})
+section("votes", _l("gommettes"), Vote, rows=lambda event: db.session.scalars(
     select(Vote).join(Axis).join(Table).where(Table.event_id == event.id).order_by(Vote.id)),
     refs={"axis_id": "axes", "participant_id": "participants"})
-section("priority_axes", PriorityAxis, refs={"theme_id": "themes"})
-
-
-def _relink_source_notes(row, data, ids):
-    row.note_ids = [ids["notes"][i].id for i in row.note_ids if i in ids["notes"]]
-
-
-section("priority_sources", PrioritySource, rows=lambda event: db.session.scalars(
-    select(PrioritySource).join(PriorityAxis).where(PriorityAxis.event_id == event.id)
-    .order_by(PrioritySource.id)),
-    refs={"priority_axis_id": "priority_axes", "axis_id": "axes"}, after=_relink_source_notes)
-section("proposals", Proposal, rows=_by_table(Proposal, [Proposal.id]),
+section("priority_axes", _l("axes prioritaires"), PriorityAxis, refs={"theme_id": "themes"},
+        checks={"title": Text(200), "position": _position()})
+section("priority_sources", _l("provenance des axes prioritaires"), PrioritySource,
+        rows=lambda event: db.session.scalars(
+            select(PrioritySource).join(PriorityAxis).where(PriorityAxis.event_id == event.id)
+            .order_by(PrioritySource.id)),
+        refs={"priority_axis_id": "priority_axes", "axis_id": "axes"},
+        checks={"gathering": _GATHERING,
+                "note_ids": fields.List(Id(), load_default=list, error_messages=_MESSAGES,
+                                        validate=validate.Length(max=10_000))})
+section("proposals", _l("fiches projet"), Proposal, rows=_by_table(Proposal, [Proposal.id]),
         refs={"table_id": "tables", "priority_axis_id": "priority_axes"},
-        extra={"note_ids": fields.Function(lambda p: [n.id for n in p.notes],
-                                           deserialize=lambda value: list(value))},
-        after=_link_notes)
-section("proposal_revisions", ProposalRevision, rows=lambda event: db.session.scalars(
-    select(ProposalRevision).join(Proposal).join(Table).where(Table.event_id == event.id)
-    .order_by(ProposalRevision.id)),
-    refs={"proposal_id": "proposals", "participant_id": "participants"})
-section("phase_steps", PhaseStep)
-section("countdowns", Countdown)
-section("pitches", Pitch, refs={"table_id": "tables"})
-section("stage", Stage, refs={"current_pitch_id": "pitches"})
-section("decisions", Decision, rows=lambda event: db.session.scalars(
+        checks={**_card_checks(),
+                "status": Choice(STATUSES, _l("État de fiche inconnu."), required=False,
+                                 load_default="draft"),
+                "note_ids": _NoteIds(Id(), load_default=list, error_messages=_MESSAGES,
+                                     validate=validate.Length(max=10_000))})
+section("proposal_revisions", _l("historique des fiches"), ProposalRevision,
+        rows=lambda event: db.session.scalars(
+            select(ProposalRevision).join(Proposal).join(Table)
+            .where(Table.event_id == event.id).order_by(ProposalRevision.id)),
+        refs={"proposal_id": "proposals", "participant_id": "participants"},
+        checks={"field": Choice((*CARD_FIELDS, "status"), _l("Champ de fiche inconnu.")),
+                "version": Number(1, MAX_ID, _l("Version inconnue.")),
+                "author_name": Text(NAME_MAX, required=False, load_default="")})
+section("phase_steps", _l("consignes des étapes"), PhaseStep,
+        checks={"phase": Choice(PHASES, _l("Étape inconnue.")),
+                **_form(PhaseStepSchema)})
+section("countdowns", _l("comptes à rebours"), Countdown,
+        checks={"kind": Choice(COUNTDOWN_KINDS, _l("Compte à rebours inconnu.")),
+                "duration": Number(0, 36_000, _l("Une durée entre 0 et 10 heures."),
+                                   load_default=0)})
+section("pitches", _l("pitchs"), Pitch, refs={"table_id": "tables"},
+        checks={"position": _position()})
+section("stage", _l("plénière"), Stage, refs={"current_pitch_id": "pitches"},
+        checks={"screen": Choice(SCREENS, _l("Écran inconnu."), required=False,
+                                 load_default="wall"),
+                "pitch_seconds": Number(10, 3600, _l("Entre 10 secondes et une heure."),
+                                        load_default=180)})
+section("decisions", _l("décisions"), Decision, rows=lambda event: db.session.scalars(
     select(Decision).join(Proposal).join(Table).where(Table.event_id == event.id)
-    .order_by(Decision.id)), refs={"proposal_id": "proposals"})
-section("selection_log", SelectionLog)
-section("sponsors", Sponsor, rows=lambda event: db.session.scalars(
+    .order_by(Decision.id)), refs={"proposal_id": "proposals"},
+    checks={"verdict": Choice(DECISIONS, _l("Décision inconnue.")),
+            **_form(DecisionSchema, "comment")})
+section("selection_log", _l("journal de la sélection"), SelectionLog,
+        checks={"action": Choice(("closed", "reopened"), _l("Action inconnue.")),
+                "by": Text(80, required=False, load_default=""),
+                "reason": Text(300, required=False, load_default="")})
+section("sponsors", _l("parrainages"), Sponsor, rows=lambda event: db.session.scalars(
     select(Sponsor).join(Proposal).join(Table).where(Table.event_id == event.id)
-    .order_by(Sponsor.id)), refs={"proposal_id": "proposals"})
-section("follow_up_notes", FollowUpNote, rows=lambda event: db.session.scalars(
-    select(FollowUpNote).join(Sponsor).join(Proposal).join(Table)
-    .where(Table.event_id == event.id).order_by(FollowUpNote.id)),
-    refs={"sponsor_id": "sponsors"})
+    .order_by(Sponsor.id)), refs={"proposal_id": "proposals"},
+    checks={**_form(SponsorSchema),
+            "status": Choice(FOLLOW_UP_STATUSES, _l("État du suivi inconnu."),
+                             required=False, load_default="to_start")})
+section("follow_up_notes", _l("notes de suivi"), FollowUpNote,
+        rows=lambda event: db.session.scalars(
+            select(FollowUpNote).join(Sponsor).join(Proposal).join(Table)
+            .where(Table.event_id == event.id).order_by(FollowUpNote.id)),
+        refs={"sponsor_id": "sponsors"},
+        checks=_form(FollowUpSchema))
 
-EVENT_SCHEMA = _schema_for(Event)
+EVENT_SCHEMA = _schema_for(Event, EVENT_CHECKS)
 
 
 def dump_event(event: Event) -> dict:
@@ -192,78 +331,250 @@ def dump_event(event: Event) -> dict:
     return data
 
 
-def load_event(data) -> Event:
-    """Create a new event from an exported file; every row is checked by its schema and
-    linked to the new ids. Raises ValidationError (keyed by section) on a bad file."""
+class _Pacer:
+    """Lets the other requests of the process run at least every few milliseconds while a
+    long import works (gevent switches only when asked to)."""
+
+    def __init__(self, every=0.01):
+        self.every, self.last = every, time.perf_counter()
+
+    def __call__(self, force=False):
+        if force or time.perf_counter() - self.last > self.every:
+            gevent.sleep(0)
+            self.last = time.perf_counter()
+
+
+def _refuse(problem):
+    raise ValidationError({"file": [_l("Ce fichier ne peut pas être importé : %(problem)s",
+                                       problem=problem)]})
+
+
+def _first_message(messages) -> tuple[str, str]:
+    """The first (field, message) of a marshmallow error, however nested."""
+    if isinstance(messages, dict):
+        key, value = next(iter(messages.items()))
+        inner_key, text = _first_message(value)
+        return (str(key) if not inner_key else f"{key}.{inner_key}"), text
+    if isinstance(messages, list) and messages:
+        first = messages[0]
+        if isinstance(first, dict | list):
+            return _first_message(first)
+        return "", str(first)
+    return "", str(messages)
+
+
+def _read(data, pace) -> dict:
+    """Check the whole file before writing anything: every row through its schema, ids
+    unique, every link to a row of the file. Returns {section: [(old id, row, extras)]}."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValidationError({"file": [_l("Ce fichier n'est pas un export de Tablée.")]})
     if not isinstance(data.get("version"), int) or data["version"] > VERSION:
         raise ValidationError({"file": [_l("Cet export vient d'une version plus récente.")]})
+    event = data.get("event")
+    if not isinstance(event, dict):
+        _refuse(_l("la partie « event » manque."))
     try:
-        facts = EVENT_SCHEMA.load(data.get("event") or {})
-        facts.pop("id", None)
-        if not facts.get("name"):
-            raise ValidationError({"name": ["missing"]})
-        event = Event(**facts)
-        db.session.add(event)
-        db.session.flush()
-        ids: dict[str, dict] = {}
-        late = []  # (row, column, target section, old id)
+        facts = EVENT_SCHEMA.load(event)
+    except ValidationError as error:
+        name, text = _first_message(error.messages)
+        _refuse(_l("événement, champ « %(field)s » : %(text)s", field=name, text=text))
+    facts.pop("id", None)
+    plan = {"event": facts}
+    known: dict[str, set] = {}
+    for s in SECTIONS:
+        items = data.get(s.name, [])
+        if not isinstance(items, list):
+            _refuse(_l("« %(section)s » devrait être une liste.", section=s.label))
+        known[s.name], rows, taken = set(), [], {}
+        for number, item in enumerate(items, 1):
+            pace()
+            try:
+                if not isinstance(item, dict):
+                    raise ValidationError(_l("Un objet est attendu."))
+                row = s.schema.load(item)
+            except ValidationError as error:
+                name, text = _first_message(error.messages)
+                _refuse(_l("%(section)s, ligne %(number)s, champ « %(field)s » : %(text)s",
+                        section=s.label, number=number, field=name or "—", text=text))
+            if s.model is ProposalRevision:
+                try:
+                    row["value"] = _revision_value(row["field"], row.get("value"))
+                except ValidationError as error:
+                    _refuse(_l("%(section)s, ligne %(number)s, champ « value » : %(text)s",
+                               section=s.label, number=number,
+                               text=_first_message(error.messages)[1]))
+            old_id = row.pop("id")
+            if old_id in known[s.name]:
+                _refuse(_l("%(section)s : l'identifiant %(id)s apparaît deux fois.",
+                        section=s.label, id=old_id))
+            known[s.name].add(old_id)
+            for key, target in s.refs.items():
+                if row.get(key) is not None and row[key] not in known[target]:
+                    _refuse(_l("%(section)s, ligne %(number)s : « %(field)s » renvoie à "
+                            "l'identifiant %(id)s, absent du fichier.",
+                            section=s.label, number=number, field=key, id=row[key]))
+            for columns in _unique_columns(s.model):
+                values = tuple(row.get(c) for c in columns)
+                if None not in values and values in taken.setdefault(columns, set()):
+                    _refuse(_l("%(section)s, ligne %(number)s : deux lignes ont la même "
+                               "valeur de « %(field)s » (%(value)s).", section=s.label,
+                               number=number, field=", ".join(columns),
+                               value=", ".join(str(v) for v in values)))
+                taken[columns].add(values)
+            extras = {k: row.pop(k) for k in list(row) if k not in s.model.__table__.columns}
+            rows.append((old_id, row, extras))
+        plan[s.name] = rows
+    for s in SECTIONS:
+        for number, (_old, row, _extras) in enumerate(plan[s.name], 1):
+            for key, target in s.late_refs.items():
+                if row.get(key) is not None and row[key] not in known[target]:
+                    _refuse(_l("%(section)s, ligne %(number)s : « %(field)s » renvoie à "
+                            "l'identifiant %(id)s, absent du fichier.",
+                            section=s.label, number=number, field=key, id=row[key]))
+    tables_of_notes = {old: row["table_id"] for old, row, _e in plan["notes"]}
+    for number, (_old, row, extras) in enumerate(plan["proposals"], 1):
+        for note_id in extras.get("note_ids", []):
+            if tables_of_notes.get(note_id) != row["table_id"]:
+                _refuse(_l("fiches projet, ligne %(number)s : le constat %(id)s n'est pas un "
+                        "constat de sa table.", number=number, id=note_id))
+    return plan
+
+
+def _unique_columns(model) -> list[tuple]:
+    """The columns a file must not repeat within one event (its unique constraints, the
+    event's own id left out since every row gets the new one)."""
+    found = []
+    for constraint in model.__table__.constraints:
+        if isinstance(constraint, sa.UniqueConstraint | sa.PrimaryKeyConstraint):
+            columns = tuple(c.key for c in constraint.columns if c.key != "event_id")
+            if columns and not set(columns) & NOT_EXPORTED and columns != ("id",):
+                found.append(columns)
+    for column in model.__table__.columns:
+        if column.unique and column.key not in NOT_EXPORTED:
+            found.append((column.key,))
+    return list(dict.fromkeys(found))
+
+
+def _insert(model, rows: list[dict]) -> list[int]:
+    """Insert rows in one statement per batch; their new ids in the same order."""
+    if not rows:
+        return []
+    table = model.__table__
+    ids = [None] * len(rows)
+    by_keys: dict[tuple, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_keys.setdefault(tuple(sorted(row)), []).append(i)
+    for indexes in by_keys.values():
+        made = db.session.execute(
+            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [rows[i] for i in indexes]).scalars().all()
+        for i, new in zip(indexes, made, strict=True):
+            ids[i] = new
+    return ids
+
+
+def _remap_revision(value, field_name, ids):
+    if field_name == "priority_axis_id" and value is not None:
+        return ids["priority_axes"].get(value)
+    if field_name == "notes":
+        return sorted(ids["notes"][i] for i in value if i in ids["notes"])
+    return value
+
+
+def _write(plan, pace) -> Event:
+    """Write a checked file in batches of BATCH rows, each committed on its own so that no
+    lock is held while other requests run; the event stays hidden (`importing`) until the
+    last batch, and is deleted whole if anything fails."""
+    event = Event(**plan["event"], importing=True)
+    db.session.add(event)
+    db.session.commit()
+    ids: dict[str, dict[int, int]] = {}
+    try:
         for s in SECTIONS:
             ids[s.name] = {}
-            items = data.get(s.name, [])
-            if not isinstance(items, list):
-                raise ValidationError({s.name: ["not a list"]})
-            for item in items:
-                row_data = s.schema.load(item)
-                old_id = row_data.pop("id", None)
-                extras = {k: row_data.pop(k) for k in list(row_data) if k not in
-                          s.model.__table__.columns}
-                for key, target in s.refs.items():
-                    old = row_data.get(key)
-                    if old is not None:
-                        if old not in ids[target]:
-                            raise ValidationError({s.name: [f"{key} {old} is unknown"]})
-                        row_data[key] = ids[target][old].id
-                pending = [(key, target, row_data.pop(key)) for key, target in s.late_refs.items()
-                           if row_data.get(key) is not None]
-                if "event_id" in s.model.__table__.columns:
-                    row_data["event_id"] = event.id
-                if s.prepare:
-                    s.prepare(row_data)
-                row = s.model(**row_data)
-                db.session.add(row)
-                db.session.flush()
-                late += [(row, *ref) for ref in pending]
-                if s.after:
-                    s.after(row, extras, ids)
-                if old_id is not None:
-                    ids[s.name][old_id] = row
-        for row, key, target, old in late:
-            if old not in ids[target]:
-                raise ValidationError({target: [f"{key} {old} is unknown"]})
-            model = type(row)
-            # A plain UPDATE that keeps the row's own "updated at": linking is not an edit.
-            values = {c.key: getattr(row, c.key) for c in model.__table__.columns
-                      if c.onupdate is not None}
-            db.session.execute(sa.update(model).where(model.id == row.id)
-                               .values({key: ids[target][old].id, **values}))
+            entries = plan[s.name]
+            for start in range(0, len(entries), BATCH):
+                batch = entries[start:start + BATCH]
+                rows = []
+                for _old, row, _extras in batch:
+                    row = dict(row)
+                    for key, target in s.refs.items():
+                        if row.get(key) is not None:
+                            row[key] = ids[target][row[key]]
+                    for key in s.late_refs:
+                        row.pop(key, None)
+                    if "event_id" in s.model.__table__.columns:
+                        row["event_id"] = event.id
+                    if s.model is PrioritySource:
+                        row["note_ids"] = [ids["notes"][i] for i in row.get("note_ids", [])
+                                           if i in ids["notes"]]
+                    if s.model is ProposalRevision:
+                        row["value"] = _remap_revision(row.get("value"), row["field"], ids)
+                    rows.append(row)
+                made = _insert(s.model, rows)
+                for (old, _row, _extras), new in zip(batch, made, strict=True):
+                    ids[s.name][old] = new
+                if s.model is Proposal:
+                    links = [{"proposal_id": ids["proposals"][old], "note_id": ids["notes"][n]}
+                             for old, _row, extras in batch for n in extras.get("note_ids", [])]
+                    if links:
+                        db.session.execute(sa.insert(proposal_note), links)
+                db.session.commit()
+                pace(force=True)
+        _link_late(plan, ids)
+        db.session.commit()
         db.session.refresh(event)
         equip_tables(event)  # an older file may lack some tables' cards or queue places
+        event.importing = False
         db.session.commit()
-    except ValidationError as error:
+    except Exception as error:
+        # Whatever the database refused (the file was checked already), nothing half
+        # imported stays: the hidden event goes, with everything written under it.
         db.session.rollback()
-        raise ValidationError({"file": [_l("Ce fichier est incomplet ou abîmé : %(detail)s",
-                                           detail=_short(error.messages))]}) from None
-    except (sa.exc.IntegrityError, TypeError, ValueError) as error:
-        db.session.rollback()
-        raise ValidationError({"file": [_l("Ce fichier est incomplet ou abîmé : %(detail)s",
-                                           detail=type(error).__name__)]}) from None
+        db.session.execute(sa.delete(Event).where(Event.id == event.id))
+        db.session.commit()
+        raise ValidationError({"file": [_l(
+            "Ce fichier ne peut pas être importé : la base de données l'a refusé (%(detail)s).",
+            detail=type(error).__name__)]}) from None
     return event
 
 
-def _short(messages) -> str:
-    return str(messages)[:200]
+def _link_late(plan, ids) -> None:
+    """Links to rows that came later in the file: a merged note's originals, and where a
+    deleted axis's notes were (to put them back if the deletion is undone)."""
+    merged = [{"row": ids["notes"][old], "target": ids["notes"][row["merged_into_id"]],
+               "kept": row.get("updated_at") or utcnow()}
+              for old, row, _e in plan["notes"] if row.get("merged_into_id") is not None]
+    note = Note.__table__
+    if merged:
+        # A plain UPDATE that keeps the row's own "updated at": linking is not an edit.
+        db.session.execute(sa.update(note).where(note.c.id == sa.bindparam("row")).values(
+            merged_into_id=sa.bindparam("target"), updated_at=sa.bindparam("kept")), merged)
+    released = [{"row": ids["axes"][old], "released": [[ids["notes"][n], p]
+                                                       for n, p in row["released"]
+                                                       if n in ids["notes"]]}
+                for old, row, _e in plan["axes"] if row.get("released")]
+    axis = Axis.__table__
+    if released:
+        db.session.execute(sa.update(axis).where(axis.c.id == sa.bindparam("row"))
+                           .values(released=sa.bindparam("released")), released)
+
+
+def forget_unfinished_imports(older_than=timedelta(hours=1)) -> None:
+    """An import cut short by a stopped server leaves a hidden event: it goes."""
+    db.session.execute(sa.delete(Event).where(Event.importing.is_(True),
+                                              Event.created_at < utcnow() - older_than))
+    db.session.commit()
+
+
+def load_event(data) -> Event:
+    """Create a new event from an exported file. Every value goes through the schema of the
+    form that makes it; the event gets new ids, codes and tokens. Raises ValidationError
+    with one French sentence naming the problem; nothing is written from a refused file."""
+    pace = _Pacer()
+    plan = _read(data, pace)
+    forget_unfinished_imports()
+    return _write(plan, pace)
 
 
 # ---- CSV ----------------------------------------------------------------------------
@@ -287,16 +598,29 @@ def csv_export(kind, label, columns):
     return register
 
 
+# OWASP's rule for CSV files: a cell that begins with one of these is read as a formula
+# by a spreadsheet (the full-width forms too, by some); a leading apostrophe makes it text.
+# Only the CSV gets it: the JSON keeps the text as typed.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d",
+                    "\uff20")
+
+
 def _cell(value):
     if value is None:
         return ""
+    if isinstance(value, bool | int):
+        return str(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        # One item per line: a list splits back exactly, whatever commas its items hold.
+        value = "\n".join(str(v) for v in value)
+    text = str(value)
+    if text.lstrip(" \u00a0").startswith(FORMULA_TRIGGERS) or text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
 
 
 def render_csv(export: CsvExport, event: Event) -> bytes:

@@ -5,10 +5,20 @@ import json
 import re
 import unicodedata
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import archive
 from .auth import organizer_required
@@ -66,23 +76,34 @@ def json_file(event_id):
 @write_limit
 def import_event():
     """Create an event from an exported JSON file."""
-    errors = {}
+    errors, status = {}, 200
     if request.method == "POST":
-        upload = request.files.get("file")
+        cap = current_app.config["IMPORT_MAX_BYTES"]
+        # Werkzeug stops reading the body past the cap (413) rather than spooling it.
+        request.max_content_length = cap + 64 * 1024
         try:
+            upload = request.files.get("file")
             if upload is None or not upload.filename:
                 raise ValidationError({"file": [_("Choisissez le fichier JSON exporté.")]})
+            body = upload.read(cap + 1)
+            if len(body) > cap:
+                raise RequestEntityTooLarge()
             try:
-                data = json.loads(upload.read().decode("utf-8-sig"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+                data = json.loads(body.decode("utf-8-sig"))
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 raise ValidationError({"file": [_("Ce fichier n'est pas du JSON lisible.")]}) \
                     from None
             event = archive.load_event(data)
+        except RequestEntityTooLarge:
+            errors, status = {"file": [_("Ce fichier dépasse %(size)s Mo : est-ce bien un "
+                                         "export de Tablée ?", size=cap // (1024 * 1024))]}, 413
         except ValidationError as error:
-            errors = error.messages
+            # Plain text, escaped by the page: a refusal may quote what the file holds.
+            errors = {key: [str(m) for m in messages] for key, messages in error.messages.items()}
+            status = 422
         else:
             return redirect(url_for("organizer.show", event_id=event.id))
-    return render_template("exports/import.html", errors=errors), 422 if errors else 200
+    return render_template("exports/import.html", errors=errors), status
 
 
 @bp.get("/evenements/<int:event_id>/rapport")

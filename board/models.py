@@ -89,6 +89,8 @@ class Event(Sequenced, db.Model):
     dots_per_participant: Mapped[int] = mapped_column(default=3, server_default="3")
     dots_stack: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     votes_live: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Set while an import writes it in batches: hidden from every list until it is whole.
+    importing: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     themes: Mapped[list[Theme]] = relationship(
         back_populates="event", order_by="Theme.position", cascade="all, delete-orphan")

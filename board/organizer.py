@@ -94,7 +94,8 @@ def logout():
 @organizer_required
 def index():
     """Every event, newest first."""
-    events = db.session.scalars(select(Event).order_by(Event.id.desc())).all()
+    events = db.session.scalars(select(Event).where(Event.importing.is_(False))
+                                .order_by(Event.id.desc())).all()
     return render_template("organizer/index.html", events=events)
 
 

@@ -4,6 +4,8 @@ import json
 from datetime import date, datetime
 
 import pytest
+from marshmallow import ValidationError
+from sqlalchemy import exc as sa_exc
 
 from board import archive, create_app, db, services
 from board.models import Event, Note, Participant, PhaseStep, PriorityAxis, Proposal, Sponsor, Stage, Table
@@ -99,7 +101,7 @@ def test_every_csv_opens_in_a_french_spreadsheet(console, day):
     proposals = rows_of(console.get(url(day, "/exports/proposals.csv")).data)
     assert proposals[1][:3] == ["1", "Un espace emploi", "Soutenir les familles"]
     assert proposals[1][8] == "45000"
-    assert proposals[1][10] == "Centre social, Mission locale"
+    assert proposals[1][10].split("\n") == ["Centre social", "Mission locale"]
     decisions = rows_of(console.get(url(day, "/exports/decisions.csv")).data)
     assert decisions[1][4:6] == ["prototype", "Bravo"] and decisions[1][7] == "Camille"
     assert decisions[2][4] == "to_study"
@@ -160,8 +162,8 @@ def test_the_json_export_imports_into_a_fresh_installation_with_nothing_lost(
         db.engine.dispose()
 
     assert _normalised(again) == _normalised(first)
-    # The codes printed on the tables still work in the new installation.
-    assert [t["join_code"] for t in again["tables"]] == [t.join_code for t in day.tables]
+    # Codes and tokens never travel: the file holds none.
+    assert "join_code" not in again["tables"][0] and "plenary_token" not in again["event"]
 
 
 def test_importing_next_to_the_original_gives_the_tables_new_codes(console, day):
@@ -194,19 +196,27 @@ def test_import_a_file_from_the_console(console, day):
     (b'{"format": "other"}', "pas un export de Tablée"),
     (b'{"format": "tablee-event", "version": 99, "event": {"name": "x"}}',
      "version plus récente"),
-    (b'{"format": "tablee-event", "version": 1, "event": {}}', "incomplet ou abîmé"),
+    (b'{"format": "tablee-event", "version": 1, "event": {}}',
+     "événement, champ « name » : Ce champ est obligatoire."),
     (b'{"format": "tablee-event", "version": 1, "event": {"name": "x"}, '
-     b'"notes": [{"id": 1, "table_id": 5, "theme_id": 1, "text": "x"}]}', "incomplet ou abîmé"),
+     b'"notes": [{"id": 1, "table_id": 5, "theme_id": 1, "text": "x"}]}',
+     "constats, ligne 1 : « table_id » renvoie à l&#39;identifiant 5, absent du fichier."),
     (b'{"format": "tablee-event", "version": 1, "event": {"name": "x"}, '
      b'"themes": [{"id": 1, "name": "x", "colour": "#000000", "position": "first"}]}',
-     "incomplet ou abîmé"),
+     "thématiques, ligne 1, champ « position »"),
     (b'{"format": "tablee-event", "version": 1, "event": {"name": "x"}, "tables": {}}',
-     "incomplet ou abîmé"),
+     "« tables » devrait être une liste."),
+    (b'{"format": "tablee-event", "version": 1, "event": {"name": "x"}, "tables": [1]}',
+     "tables, ligne 1, champ « — » : Un objet est attendu."),
+    (b'[' * 100_000, "pas du JSON lisible"),
+    (b'{"format": "tablee-event", "version": 1, "event": {"name": "x"}, "themes": '
+     b'[{"id": 1, "name": "<b>x</b>", "colour": "<script>"}]}', "(par exemple #1d70b8)"),
 ])
 def test_a_bad_file_is_refused_and_nothing_is_created(console, body, message):
     response = upload(console, body)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
+    assert "<script>" not in response.get_data(as_text=True)
     assert db.session.scalars(db.select(Event)).all() == []
 
 
@@ -291,3 +301,181 @@ def test_every_table_of_the_database_is_in_the_json_export():
     # the links between cards and notes travel as the cards' note_ids.
     runtime = {"organizer", "connection", "proposal_note", "alembic_version"}
     assert set(db.metadata.tables) - runtime == exported
+
+
+# ---- Safe in a spreadsheet, and an import that takes only what a form would ------------
+
+# Every character that makes a spreadsheet read a cell as a formula (OWASP), the
+# full-width forms some spreadsheets also take, and a leading space before one.
+TRIGGERS = ["=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20", " ="]
+NOT_TEXT = {"colour", "gathering", "field", "phase", "kind", "screen", "status", "verdict",
+            "action", "join_code", "captain_code", "plenary_token", "idempotency_key",
+            "password_hash", "username", "sid", "server_id", "editing_field"}
+
+
+def test_no_cell_of_any_export_starts_a_formula_and_the_json_keeps_the_text(console, day):
+    """Whatever anyone typed, in any text column of the database, every CSV writes it as text."""
+    for trigger in TRIGGERS:
+        _every_text_begins_with(trigger + "HYPERLINK(\"http://evil.example\";\"x\")",
+                                console, day)
+
+
+def _every_text_begins_with(payload, console, day):
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, db.String) and column.key not in NOT_TEXT:
+                db.session.execute(table.update().values(
+                    {column.key: payload[:column.type.length or None]}))
+    db.session.execute(db.update(Proposal).values(partners=[payload, "Ville"]))
+    db.session.commit()
+    for kind in archive.CSV_EXPORTS:
+        for row in rows_of(console.get(url(day, f"/exports/{kind}.csv")).data)[1:]:
+            for cell in row:
+                assert not cell.lstrip(" ").startswith(tuple(TRIGGERS)), (kind, cell)
+                assert not cell.startswith(tuple(TRIGGERS)), (kind, cell)
+    assert "'" + payload[:200] in [row[1] for row in rows_of(
+        console.get(url(day, "/exports/proposals.csv")).data)]
+    data = json.loads(console.get(url(day, "/export.json")).data)
+    assert data["notes"][0]["text"] == payload
+    assert data["proposals"][0]["partners"] == [payload, "Ville"]
+
+
+def test_numbers_and_dates_are_not_touched(console, day):
+    proposals = rows_of(console.get(url(day, "/exports/proposals.csv")).data)
+    assert proposals[1][0] == "1" and proposals[1][8] == "45000"
+
+
+def _exported(day):
+    return json.loads(json.dumps(archive.dump_event(day)))
+
+
+def _import_problem(data) -> str:
+    before = db.session.scalar(db.select(db.func.count()).select_from(Event))
+    with pytest.raises(ValidationError) as refused:
+        archive.load_event(data)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == before
+    [message] = refused.value.messages["file"]
+    return str(message)
+
+
+@pytest.mark.parametrize(("section", "key", "value", "problem"), [
+    ("event", "phase", "apocalypse", "Étape inconnue."),
+    ("event", "dots_per_participant", -3, "Entre 1 et 20 gommettes."),
+    ("themes", "colour", "#000;}body{display:none", "Choisissez une couleur"),
+    ("themes", "name", "x" * 5000, "5000 caractères"),
+    ("participants", "name", "y" * 5000, "participants, ligne 1, champ « name »"),
+    ("notes", "text", "z" * 281, "281 caractères"),
+    ("notes", "position", -1, "Une place entre 0 et 100 000."),
+    ("axes", "name", "", "Ce champ est obligatoire."),
+    ("proposals", "budget_amount", -5, "Le budget ne peut pas être négatif."),
+    ("proposals", "partners", ["p" * 500], "au plus 120 par ligne"),
+    ("proposals", "status", "published", "État de fiche inconnu."),
+    ("proposal_revisions", "field", "owner", "Champ de fiche inconnu."),
+    ("proposal_revisions", "value", {"a": 1}, "historique des fiches, ligne 1, champ « value »"),
+    ("decisions", "verdict", "winner", "Décision inconnue."),
+    ("sponsors", "status", "done", "État du suivi inconnu."),
+    ("stage", "screen", "<script>", "Écran inconnu."),
+    ("tables", "number", 0, "Un numéro de table entre 1 et 500."),
+    ("votes", "participant_id", 999_999, "absent du fichier"),
+    ("priority_sources", "gathering", "../../x", "Regroupement inconnu."),
+])
+def test_an_import_takes_only_what_a_form_would(day, section, key, value, problem):
+    data = _exported(day)
+    if section == "proposal_revisions" and not data[section]:
+        data[section] = [{"id": 1, "proposal_id": data["proposals"][0]["id"],
+                          "field": "title", "version": 1, "value": "x"}]
+    row = data[section] if section == "event" else data[section][0]
+    row[key] = value
+    assert problem in _import_problem(data)
+
+
+def test_duplicate_ids_and_repeated_uniques_are_refused(day):
+    data = _exported(day)
+    data["notes"].append(dict(data["notes"][0]))
+    assert "constats : l'identifiant" in _import_problem(data)
+    data = _exported(day)
+    data["tables"][1]["number"] = data["tables"][0]["number"]
+    assert "deux lignes ont la même valeur de « number »" in _import_problem(data)
+
+
+def test_a_card_links_only_its_own_tables_notes(day):
+    data = _exported(day)
+    other = next(n["id"] for n in data["notes"] if n["table_id"] != data["proposals"][0]["table_id"])
+    data["proposals"][0]["note_ids"].append(other)
+    assert "n'est pas un constat de sa table" in _import_problem(data)
+
+
+def test_codes_keys_and_tokens_in_a_file_are_never_used(day):
+    data = _exported(day)
+    data["tables"][0].update(join_code="AAAAAAA", captain_code="BBBBBBBB")
+    data["event"].update(plenary_token="chosen", idempotency_key="chosen")
+    copy = archive.load_event(data)
+    assert copy.tables[0].join_code != "AAAAAAA" and copy.tables[0].captain_code != "BBBBBBBB"
+    assert copy.plenary_token != "chosen" and copy.idempotency_key is None
+
+
+BAD_VALUES = [None, -1, 2**40, "x" * 5000, {}, [None]]
+
+
+def test_no_altered_file_breaks_the_import(day):
+    """Every value of one row of every section replaced by a wrong one: the import either
+    takes it (a form would too) or refuses it with its sentence, never anything else."""
+    original = _exported(day)
+    events = db.session.scalar(db.select(db.func.count()).select_from(Event))
+    for section in ["event", *(s.name for s in archive.SECTIONS)]:
+        rows = original[section]
+        if not rows:
+            continue
+        for key in (rows if section == "event" else rows[0]):
+            for value in BAD_VALUES:
+                data = json.loads(json.dumps(original))
+                (data[section] if section == "event" else data[section][0])[key] = value
+                try:
+                    archive.load_event(data)
+                    events += 1
+                except ValidationError as error:
+                    assert str(error.messages["file"][0]).startswith(
+                        "Ce fichier ne peut pas être importé"), (section, key, value)
+                assert db.session.scalar(
+                    db.select(db.func.count()).select_from(Event)) == events, (section, key)
+
+
+def test_a_file_past_the_size_cap_is_refused_before_it_is_read(app, console):
+    app.config["IMPORT_MAX_BYTES"] = 1024
+    response = upload(console, b'{"format": "tablee-event"' + b" " * 2048 + b"}")
+    assert response.status_code == 413
+    assert "Ce fichier dépasse" in response.get_data(as_text=True)
+    assert db.session.scalars(db.select(Event)).all() == []
+
+
+def test_a_refusal_while_writing_leaves_nothing(day, monkeypatch):
+    def broken(plan, ids):
+        raise sa_exc.IntegrityError("insert", {}, Exception("refused"))
+    monkeypatch.setattr(archive, "_link_late", broken)
+    assert "la base de données l'a refusé (IntegrityError)" in _import_problem(_exported(day))
+    assert db.session.scalar(db.select(db.func.count()).select_from(Table)) == len(day.tables)
+
+
+def test_a_long_import_lets_other_requests_run_between_its_batches(day, monkeypatch):
+    """Written in batches, each committed, with a pause for the other greenlets after each
+    (gevent runs them only when the import gives way)."""
+    pauses = []
+    monkeypatch.setattr(archive, "BATCH", 2)
+    monkeypatch.setattr(archive.gevent, "sleep", lambda seconds=0: pauses.append(seconds))
+    data = _exported(day)
+    rows = sum(len(data[s.name]) for s in archive.SECTIONS)
+    copy = archive.load_event(data)
+    batches = sum(-(-len(data[s.name]) // 2) for s in archive.SECTIONS)
+    assert len(pauses) >= batches > rows / 2 - len(archive.SECTIONS)
+    assert not copy.importing
+    # While it is written, the event is hidden from the events list.
+    assert "importing" not in data["event"]
+
+
+def test_a_refusal_quoting_the_file_is_escaped(console, day):
+    data = _exported(day)
+    data["proposals"][0]["partners"] = ["<script>x</script>" + "p" * 200]
+    response = upload(console, json.dumps(data).encode())
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "« &lt;script&gt;x&lt;/script&gt;pp… »" in page and "<script>x" not in page
