@@ -70,6 +70,7 @@ def day(app, event, tablet, organizer):
     db.session.commit()
     at = datetime(2017, 12, 16, 15, 0)
     services.set_stage(event, {"pitch_seconds": 150})
+    services.set_phase(event, "pitches", at)
     services.step_pitch(event, 1, at)
     services.step_pitch(event, 1, at)
     services.set_phase(event, "selection", at)
