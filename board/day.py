@@ -16,6 +16,7 @@ from .extensions import db
 from .limits import write_limit
 from .models import PHASES, Event, Pitch, Proposal, Sponsor
 from .schemas import (
+    close_selection_schema,
     countdown_schema,
     decision_schema,
     follow_up_schema,
@@ -283,6 +284,13 @@ def decide(event_id, proposal_id):
 def close_selection(event_id):
     """Freeze the selection, with the time it was closed."""
     event = db.get_or_404(Event, event_id)
+    form = request.form.to_dict()
+    try:
+        close_selection_schema.load(form)
+    except ValidationError as error:
+        context = selection_context(event)
+        context.update(values=form, errors=error.messages)
+        return render_template("day/selection.html", **context), 422
     try:
         services.close_selection(event, current_organizer().username, now())
     except ValidationError:

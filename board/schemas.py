@@ -290,6 +290,11 @@ class DecisionSchema(BaseSchema):
     comment = Text(2000, required=False, multiline=True, load_default="")
 
 
+class CloseSelectionSchema(BaseSchema):
+    confirm = Choice(("oui",), _l("Cochez la case pour confirmer : les décisions seront "
+                                  "figées."))
+
+
 class ReopenSchema(BaseSchema):
     reason = Text(300)
 
@@ -323,6 +328,7 @@ stage_schema = StageSchema()
 queue_move_schema = QueueMoveSchema()
 decision_schema = DecisionSchema()
 reopen_schema = ReopenSchema()
+close_selection_schema = CloseSelectionSchema()
 sponsor_schema = SponsorSchema()
 follow_up_schema = FollowUpSchema()
 remote_schema = RemoteSchema()

@@ -331,6 +331,26 @@ def test_the_console_shows_each_tables_progress(event, tablet, console):
 
 # ---- Selection and follow-up ----------------------------------------------------------
 
+def test_the_selection_shows_each_card_in_full_and_sets_empty_ones_apart(event, console):
+    card(event, 0, title="Espace emploi", need="Des jeunes sans stage",
+         objective="Cent stages par an", neighbourhood="Lochères", city="Sarcelles",
+         budget_amount=12000, budget_purpose="Un animateur", partners=["CAF", "Mission locale"],
+         skills=["Animation"])
+    card(event, 1, need="Un besoin sans titre")
+    page = html.unescape(console.get(url(event, "/selection")).get_data(as_text=True))
+    judged = page.split("fiches à juger")[1].split('id="empty-title"')[0]
+    for text in ("Des jeunes sans stage", "Cent stages par an", "Lochères, Sarcelles",
+                 "12 000 € : Un animateur", "CAF, Mission locale", "Animation",
+                 "Un besoin sans titre", "Fiche sans titre"):
+        assert text in judged
+    assert "Table 3" not in judged  # nothing written: set apart, not a candidate
+    apart = page.split('id="empty-title"')[1]
+    assert "Table 3" in apart and "fiche vide" in apart
+    # The closing button comes after the cards, and is not the page's main action.
+    assert page.index("Clore la sélection</button>") > page.index("Cent stages par an")
+    assert 'class="button primary">Clore' not in page
+
+
 def test_selection_results_close_and_reopen(event, console, client, clock):
     a = card(event, 0, title="Espace emploi", city="Villiers-le-Bel", department="95")
     b = card(event, 1, title="Clause sociale", city="Sarcelles", department="95")
@@ -355,7 +375,12 @@ def test_selection_results_close_and_reopen(event, console, client, clock):
         < results.index("À étudier") < results.index("Clause sociale")
     assert "Cellule de soutien" not in results
 
+    # Closing is deliberate: without its confirmation box it is refused, and says why.
     response = post(console, url(event, "/selection/cloture"), htmx=False)
+    assert response.status_code == 422
+    assert "Cochez la case pour confirmer" in response.get_data(as_text=True)
+    assert db.session.scalars(db.select(SelectionLog)).all() == []
+    response = post(console, url(event, "/selection/cloture"), {"confirm": "oui"}, htmx=False)
     assert response.status_code == 302
     [entry] = db.session.scalars(db.select(SelectionLog)).all()
     assert (entry.action, entry.by, entry.at) == ("closed", "orga", clock.now)

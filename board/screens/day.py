@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from ..card import DECISIONS, STATUS_LABELS
+from ..card import CARD_FIELDS, DECISIONS, STATUS_LABELS, empty_card_fields
 from ..extensions import db
 from ..models import (
     FOLLOW_UP_STATUSES,
@@ -258,7 +258,11 @@ def progress_context(event: Event, page: int = 1) -> dict:
 def selection_context(event: Event) -> dict:
     log = db.session.scalars(select(SelectionLog).where(SelectionLog.event_id == event.id)
                              .order_by(SelectionLog.id)).all()
-    return {"event": event, "proposals": proposals_of(event), "decisions": decisions_of(event),
+    proposals = proposals_of(event)
+    # A card nobody wrote anything in is no candidate: it is listed apart, never judged.
+    empty = [p for p in proposals if len(empty_card_fields(p)) == len(CARD_FIELDS)]
+    return {"event": event, "proposals": [p for p in proposals if p not in empty],
+            "empty": empty, "decisions": decisions_of(event),
             "closed_at": day_services.selection_closed_at(event), "log": log,
             "verdicts": DECISIONS, "labels": VERDICT_LABELS, "values": {}, "errors": {}}
 

@@ -224,6 +224,11 @@ def test_the_selection_shows_the_results_on_the_plenary(open_page, live, live_ev
     expect(results).to_contain_text("Un espace emploi Sarcelles (95)", timeout=3000)
     expect(results.locator(".results-to-study")).to_contain_text("Une clause sociale")
 
+    # Each card reads in full on the selection page.
+    expect(first).to_contain_text("Besoin de Un espace emploi")
+    page.get_by_role("button", name="Clore la sélection").click()
+    expect(page.locator("#confirm-error")).to_contain_text("Cochez la case pour confirmer")
+    page.get_by_label("Le jury a fini").check()
     page.get_by_role("button", name="Clore la sélection").click()
     expect(page.locator("#selection-state")).to_contain_text("Sélection close le")
     expect(page.locator(".decision").nth(0).get_by_label("Prototype")).to_be_disabled()
