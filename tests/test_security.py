@@ -131,7 +131,7 @@ ACCESS = {
     ("day.set_stage", "POST"): (ORGANIZER, {"screen": "results"}),
     ("day.selection", "GET"): ORGANIZER,
     ("day.decide", "POST"): (ORGANIZER, {"verdict": "prototype", "comment": "Oui"}),
-    ("day.close_selection", "POST"): ORGANIZER,
+    ("day.close_selection", "POST"): (ORGANIZER, {"confirm": "oui"}),
     ("day.reopen_selection", "POST"): (ORGANIZER, {"reason": "Un oubli"}),
     ("day.follow_up", "GET"): ORGANIZER,
     ("day.set_sponsor", "POST"): (ORGANIZER, {"name": "Parrain", "team": "Voirie"}),
