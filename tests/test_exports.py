@@ -8,7 +8,18 @@ from marshmallow import ValidationError
 from sqlalchemy import exc as sa_exc
 
 from board import archive, create_app, db, services
-from board.models import Event, Note, Participant, PhaseStep, PriorityAxis, Proposal, Sponsor, Stage, Table
+from board.models import (
+    Event,
+    Note,
+    Participant,
+    PhaseStep,
+    PriorityAxis,
+    Proposal,
+    ProposalRevision,
+    Sponsor,
+    Stage,
+    Table,
+)
 
 from .conftest import csrf_token
 
@@ -141,6 +152,10 @@ def _normalised(data):
                     row[key] = positions[target][row[key]]
             if "note_ids" in row:
                 row["note_ids"] = [positions["notes"][i] for i in row["note_ids"]]
+            if section.name == "proposal_revisions" and row["field"] == "notes":
+                row["value"] = [positions["notes"][i] for i in row["value"]]
+            if section.name == "proposal_revisions" and row["field"] == "priority_axis_id":
+                row["value"] = positions["priority_axes"].get(row["value"])
     return data
 
 
@@ -480,3 +495,54 @@ def test_a_refusal_quoting_the_file_is_escaped(console, day):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "« &lt;script&gt;x&lt;/script&gt;pp… »" in page and "<script>x" not in page
+
+
+# ---- The record round-trips -----------------------------------------------------------
+
+def _revisions_of(proposal_id):
+    return db.session.scalars(db.select(ProposalRevision).where(
+        ProposalRevision.proposal_id == proposal_id).order_by(ProposalRevision.id)).all()
+
+
+def test_an_export_imports_back_on_the_same_installation_and_its_history_stays_inside(
+        console, event, tablet):
+    """The card's stored versions of its priority axis and of its notes point at the copy's
+    rows: bringing one back in the copy links the copy, never the original."""
+    t1 = event.tables[0]
+    awa = tablet(t1, "Awa", captain=True)
+    awa.post_note("Un premier constat")
+    awa.post_note("Un second constat")
+    person = db.session.scalars(db.select(Participant).where(Participant.name == "Awa")).one()
+    axis = PriorityAxis(event=event, theme=event.themes[0], title="Un axe")
+    db.session.add(axis)
+    db.session.commit()
+    card = services.proposal_for(t1)
+    notes = [n.id for n in db.session.scalars(db.select(Note).where(Note.table_id == t1.id))]
+    services.update_field(card, "priority_axis_id", {"value": axis.id, "version": 0}, person)
+    services.update_field(card, "notes", {"value": notes, "version": 0}, person)
+    services.update_field(card, "notes", {"value": notes[:1], "version": 1}, None)
+
+    body = console.get(url(event, "/export.json")).data
+    assert b"idempotency_key" not in body
+    for _ in range(2):  # twice: nothing in the file may collide with the first copy
+        assert upload(console, body).status_code == 302
+    copy = db.session.scalars(db.select(Event).order_by(Event.id.desc())).first()
+    copy_card = services.proposal_for(copy.tables[0])
+    copy_axis = db.session.scalars(db.select(PriorityAxis).where(
+        PriorityAxis.event_id == copy.id)).one()
+    copy_notes = sorted(db.session.scalars(db.select(Note.id).where(
+        Note.table_id == copy.tables[0].id)))
+    by_field = {}
+    for revision in _revisions_of(copy_card.id):
+        by_field.setdefault(revision.field, []).append(revision.value)
+    assert by_field["priority_axis_id"] == [copy_axis.id]
+    assert by_field["notes"] == [copy_notes, copy_notes[:1]]
+    # Re-exporting the copy gives the original again, apart from ids (and no codes travel).
+    again = archive.dump_event(copy)
+    assert _normalised(again) == _normalised(json.loads(body))
+    # Bringing back the two notes in the copy links the copy's notes.
+    [both] = [r for r in _revisions_of(copy_card.id) if r.field == "notes" and len(r.value) == 2]
+    services.restore_revision(copy_card, both, None)
+    assert sorted(n.id for n in copy_card.notes) == copy_notes
+    assert {n.table_id for n in copy_card.notes} == {copy.tables[0].id}
+
