@@ -67,6 +67,7 @@ from .schemas import (
     ThemeSchema,
     VoteSettingsSchema,
 )
+from .screens.record import figures
 from .services.organizer import equip_tables
 
 FORMAT = "tablee-event"
@@ -325,7 +326,8 @@ EVENT_SCHEMA = _schema_for(Event, EVENT_CHECKS)
 def dump_event(event: Event) -> dict:
     """The whole event as plain data, ready for json.dumps."""
     data = {"format": FORMAT, "version": VERSION, "exported_at": utcnow().isoformat(),
-            "event": EVENT_SCHEMA.dump(event)}
+            # Read off the rows when the file is made; an import ignores them.
+            "figures": figures(event), "event": EVENT_SCHEMA.dump(event)}
     for s in SECTIONS:
         data[s.name] = s.schema.dump(list(s.rows(event)), many=True)
     return data
@@ -634,6 +636,17 @@ def render_csv(export: CsvExport, event: Event) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+@csv_export("participants", _l("Participant·es"), [
+    _l("prénom"), _l("table"), _l("capitaine"), _l("a rejoint le")])
+def participant_rows(event):
+    people = db.session.execute(select(Participant, Table.number).join(Table)
+                                .where(Table.event_id == event.id)
+                                .order_by(Table.number, Participant.id))
+    for person, number in people:
+        yield [person.name, number, _l("oui") if person.is_captain else _l("non"),
+               person.joined_at]
+
+
 @csv_export("notes", _l("Constats"), [_l("table"), _l("thématique"), _l("constat"),
                                       _l("auteur"), _l("créé le"), _l("modifié le"),
                                       _l("supprimé le")])
@@ -693,7 +706,7 @@ def priority_axis_rows(event):
 PROPOSAL_COLUMNS = [_l("table"), _l("titre"), _l("axe prioritaire"), _l("besoin"),
                     _l("objectif"), _l("quartier"), _l("ville"), _l("département"),
                     _l("budget (euros)"), _l("usage du budget"), _l("partenaires"),
-                    _l("compétences"), _l("résumé"), _l("statut")]
+                    _l("compétences"), _l("résumé"), _l("statut"), _l("constats liés")]
 
 
 @csv_export("proposals", _l("Fiches projet"), PROPOSAL_COLUMNS)
@@ -701,7 +714,9 @@ def proposal_rows(event):
     for p in _proposals(event):
         yield [p.table.number, p.title, p.priority_axis.title if p.priority_axis else "",
                p.need, p.objective, p.neighbourhood, p.city, p.department, p.budget_amount,
-               p.budget_purpose, p.partners, p.skills, p.summary, p.status]
+               p.budget_purpose, p.partners, p.skills, p.summary, p.status,
+               # One constat a line: a constat's own line breaks become spaces here.
+               [" ".join(note.text.split()) for note in p.notes]]
 
 
 def _proposals(event):

@@ -27,6 +27,7 @@ from .extensions import db
 from .limits import write_limit
 from .models import Event, PriorityAxis
 from .screens.day import FOLLOW_UP_LABELS, VERDICT_LABELS, decisions_of, proposals_of, results
+from .screens.record import FIGURE_LABELS, figures
 
 bp = Blueprint("exports", __name__, url_prefix="/organisation")
 
@@ -115,6 +116,7 @@ def report(event_id):
                               .order_by(PriorityAxis.position)).all()
     proposals = proposals_of(event)
     return render_template("exports/report.html", event=event, axes=axes, proposals=proposals,
+                           figures=figures(event), figure_labels=FIGURE_LABELS,
                            decisions=decisions_of(event), results=results(event),
                            verdicts=VERDICT_LABELS, follow_up=FOLLOW_UP_LABELS,
                            completeness=card_completeness)

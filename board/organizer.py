@@ -23,6 +23,7 @@ from .extensions import db, limiter
 from .limits import write_limit
 from .models import Event, Organizer, Table
 from .schemas import event_schema, login_schema
+from .screens.record import FIGURE_LABELS, figures
 from .web import new_key
 
 bp = Blueprint("organizer", __name__, url_prefix="/organisation")
@@ -165,7 +166,8 @@ def _event_or_404(event_id) -> Event:
 def show(event_id):
     """The event's console: the plenary link, every table with its codes."""
     event = _event_or_404(event_id)
-    return render_template("organizer/show.html", event=event)
+    return render_template("organizer/show.html", event=event, figures=figures(event),
+                           figure_labels=FIGURE_LABELS)
 
 
 @bp.post("/evenements/<int:event_id>/tables/<int:table_id>/codes")

@@ -1,7 +1,9 @@
 import csv
 import io
 import json
+import re
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from marshmallow import ValidationError
@@ -20,6 +22,7 @@ from board.models import (
     Stage,
     Table,
 )
+from board.screens.record import FIGURE_LABELS, figures
 
 from .conftest import csrf_token
 
@@ -546,3 +549,66 @@ def test_an_export_imports_back_on_the_same_installation_and_its_history_stays_i
     assert sorted(n.id for n in copy_card.notes) == copy_notes
     assert {n.table_id for n in copy_card.notes} == {copy.tables[0].id}
 
+
+
+# ---- The day in figures, lists that split back ----------------------------------------
+
+def test_the_figures_equal_the_database_in_the_report_the_json_and_the_console(console, day):
+    notes = db.session.scalars(db.select(Note)).all()
+    cards = db.session.scalars(db.select(Proposal)).all()
+    expected = {
+        "participants": len(db.session.scalars(db.select(Participant)).all()),
+        "tables": 3,
+        "notes_posted": sum(1 for n in notes if n.participant_id is not None),
+        "notes_kept": sum(1 for n in notes if n.deleted_at is None),
+        "axes": 1, "dots": 1, "priority_axes": 2,
+        "complete_cards": sum(1 for c in cards if c.title and c.need and c.city and c.partners
+                              and c.skills and c.summary and c.priority_axis_id and c.notes
+                              and c.budget_amount and c.objective and c.budget_purpose
+                              and c.neighbourhood and c.department),
+        "prototypes": 1, "to_study": 1,
+    }
+    # The day fixture: 2 people, 4 notes typed, 1 deleted, 2 merged into a new one.
+    assert (expected["participants"], expected["notes_posted"], expected["notes_kept"],
+            expected["complete_cards"]) == (2, 4, 2, 1)
+    data = json.loads(console.get(url(day, "/export.json")).data)
+    assert data["figures"] == expected
+    report = console.get(url(day, "/rapport")).get_data(as_text=True)
+    page = console.get(url(day)).get_data(as_text=True)
+    for html in (report, page):
+        shown = re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", html)
+        assert [int(v) for _label, v in shown] == list(expected.values())
+    assert report.index("La journée en chiffres") < report.index("Les axes prioritaires")
+    # An import ignores them: they are read off the rows.
+    data["figures"]["participants"] = 999
+    assert figures(archive.load_event(data))["participants"] == 2
+
+
+def test_participants_export_names_table_captain_and_arrival(console, day):
+    header, *rows = rows_of(console.get(url(day, "/exports/participants.csv")).data)
+    assert header == ["prénom", "table", "capitaine", "a rejoint le"]
+    assert [row[:3] for row in rows] == [["Awa", "1", "oui"], ["Bob", "2", "non"]]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row[3]) for row in rows)
+
+
+def test_lists_split_back_and_the_linked_constats_are_listed(console, day):
+    proposal = services.proposal_for(day.tables[0])
+    proposal.partners = ["Mairie de Sarcelles, service jeunesse", "Centre social"]
+    db.session.commit()
+    header, first, *_ = rows_of(console.get(url(day, "/exports/proposals.csv")).data)
+    row = dict(zip(header, first, strict=True))
+    assert row["partenaires"].split("\n") == proposal.partners
+    assert row["compétences"].split("\n") == ["Animation"]
+    assert row["constats liés"].split("\n") == [n.text for n in proposal.notes]
+
+
+def test_the_readme_explains_every_export_and_every_column(app):
+    readme = (Path(app.root_path).parent / "README.md").read_text(encoding="utf-8")
+    with app.test_request_context():
+        for kind, export in archive.CSV_EXPORTS.items():
+            start = readme.index(f"**`{kind}.csv`**")
+            paragraph = readme[start:readme.index("\n\n", start)]
+            for column in export.columns:
+                assert f"`{column}`" in paragraph, (kind, str(column))
+        for key in FIGURE_LABELS:
+            assert f"`{key}`" in readme
