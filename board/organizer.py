@@ -22,13 +22,27 @@ from .auth import organizer_required, sign_in_organizer
 from .extensions import db, limiter
 from .limits import write_limit
 from .models import Event, Organizer, Table
-from .schemas import event_schema, login_schema
+from .schemas import event_schema, event_settings_schema, login_schema
 from .screens.record import FIGURE_LABELS, figures
 from .web import new_key
 
 bp = Blueprint("organizer", __name__, url_prefix="/organisation")
 
-DEFAULT_COLOURS = ("#1d70b8", "#b7410e", "#00703c", "#6f2c91", "#8a6d00", "#c2185b")
+# Okabe and Ito's palette, told apart by colour-blind eyes too (its yellow, too pale on
+# white, left out); then black, and two darker shades for themes 9 to 12.
+DEFAULT_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00",
+                   "#000000", "#7a5195", "#5c4b00", "#1b5e20", "#8c1c13", "#37474f")
+
+
+def unreachable_host(host: str) -> bool:
+    """An address only this computer can open (the tablets cannot reach it)."""
+    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+    return name in ("localhost", "[::1]") or name.startswith("127.")
+
+
+@bp.context_processor
+def _colours():
+    return {"default_colours": DEFAULT_COLOURS}
 
 
 def _link_serializer():
@@ -148,7 +162,10 @@ def _event_form(form):
         name = form.get(f"theme-{i}-name", "")
         colour = form.get(f"theme-{i}-colour", DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)])
         if name.strip():
-            themes.append({"name": name, "colour": colour})
+            theme = {"name": name, "colour": colour}
+            if form.get(f"theme-{i}-id"):
+                theme["id"] = form[f"theme-{i}-id"]
+            themes.append(theme)
     return {"name": form.get("name", ""), "date": form.get("date", ""),
             "place": form.get("place", ""), "table_count": form.get("table_count", ""),
             "themes": themes, "idempotency_key": form.get("idempotency_key") or None}
@@ -167,7 +184,36 @@ def show(event_id):
     """The event's console: the plenary link, every table with its codes."""
     event = _event_or_404(event_id)
     return render_template("organizer/show.html", event=event, figures=figures(event),
-                           figure_labels=FIGURE_LABELS)
+                           figure_labels=FIGURE_LABELS,
+                           unreachable=unreachable_host(request.host))
+
+
+def _settings_values(event):
+    return {"name": event.name, "date": event.date.isoformat() if event.date else "",
+            "place": event.place, "table_count": str(len(event.tables)),
+            "themes": [{"id": t.id, "name": t.name, "colour": t.colour} for t in event.themes],
+            "table_names": {t.id: t.name for t in event.tables}}
+
+
+@bp.route("/evenements/<int:event_id>/reglages", methods=["GET", "POST"])
+@organizer_required
+@write_limit
+def settings(event_id):
+    """Change the set-up after creation: themes, table names, number of tables."""
+    event = _event_or_404(event_id)
+    if request.method == "GET":
+        return render_template("organizer/settings.html", event=event,
+                               values=_settings_values(event), errors={})
+    values = _event_form(request.form)
+    values["table_names"] = [{"id": t.id, "name": request.form.get(f"table-{t.id}-name", "")}
+                             for t in event.tables if f"table-{t.id}-name" in request.form]
+    try:
+        services.update_event(event, event_settings_schema.load(values))
+    except ValidationError as error:
+        shown = {**values, "table_names": {t["id"]: t["name"] for t in values["table_names"]}}
+        return render_template("organizer/settings.html", event=event, values=shown,
+                               errors=error.messages), 422
+    return redirect(url_for(".show", event_id=event.id))
 
 
 @bp.post("/evenements/<int:event_id>/tables/<int:table_id>/codes")
@@ -196,4 +242,5 @@ def qr_sheet(event_id):
                                                     title=table.label)
         sheets.append({"table": table, "url": url, "svg": Markup(svg)})
     return render_template("organizer/qr.html", event=event, sheets=sheets,
-                           grid=request.args.get("grille") == "1")
+                           grid=request.args.get("grille") == "1",
+                           unreachable=unreachable_host(request.host))

@@ -79,6 +79,19 @@ class ThemeSchema(BaseSchema):
     colour = _colour()
 
 
+def _distinct_colours(themes):
+    """Two themes of one colour look like one on every tablet and on the wall."""
+    seen = {}
+    for theme in themes or []:
+        colour = theme.get("colour", "").lower()
+        if colour in seen:
+            raise ValidationError({"themes": [_l(
+                "« %(a)s » et « %(b)s » ont la même couleur : choisissez-en une autre pour "
+                "l'une des deux, sinon les tables les confondront.",
+                a=seen[colour], b=theme.get("name", ""))]})
+        seen[colour] = theme.get("name", "")
+
+
 class EventSchema(BaseSchema):
     name = Text(200)
     date = fields.Date(load_default=None, error_messages={
@@ -100,6 +113,28 @@ class EventSchema(BaseSchema):
         if data.get("date") in ("", None):
             data.pop("date", None)
         return data
+
+    @validates_schema
+    def colours_differ(self, data, **kwargs):
+        _distinct_colours(data.get("themes"))
+
+
+class ThemeEditSchema(ThemeSchema):
+    id = OptionalId()
+
+
+class TableNameSchema(BaseSchema):
+    id = Id()
+    name = Text(120, required=False, load_default="")
+
+
+class EventSettingsSchema(EventSchema):
+    """The event's set-up changed after its creation: themes (with their ids), table names."""
+
+    themes = fields.List(fields.Nested(ThemeEditSchema), required=True,
+                         validate=validate.Length(min=1, max=12, error=_l(
+                             "Donnez au moins une thématique (au plus 12).")))
+    table_names = fields.List(fields.Nested(TableNameSchema), load_default=list)
 
 
 class LoginSchema(BaseSchema):
@@ -208,6 +243,7 @@ vote_state_schema = VoteStateSchema()
 vote_settings_schema = VoteSettingsSchema()
 gather_schema = GatherSchema()
 split_schema = SplitSchema()
+event_settings_schema = EventSettingsSchema()
 priority_axis_schema = PriorityAxisSchema()
 
 

@@ -138,3 +138,107 @@ def test_table_ids_cannot_be_guessed_into_codes(app, event):
     for table in db.session.scalars(db.select(Table)):
         assert len(table.join_code) == 7 and set(table.join_code) <= alphabet
         assert len(table.captain_code) == 8 and set(table.captain_code) <= alphabet
+
+
+# ---- Set-up right the first time, and changeable afterwards ------------------------------
+
+def settings_form(event, **changes):
+    """The settings form as the page fills it, with `changes` on top."""
+    form = {"name": event.name, "date": "", "place": event.place,
+            "table_count": str(len(event.tables))}
+    for i, theme in enumerate(event.themes):
+        form.update({f"theme-{i}-id": str(theme.id), f"theme-{i}-name": theme.name,
+                     f"theme-{i}-colour": theme.colour})
+    form.update(changes)
+    return form
+
+
+def post_settings(console, event, form):
+    return console.post(f"/organisation/evenements/{event.id}/reglages", data=form,
+                        headers={"X-CSRFToken": console.csrf})
+
+
+def test_new_themes_start_with_distinct_colour_blind_safe_colours(console):
+    page = console.get("/organisation/evenements/nouveau").get_data(as_text=True)
+    colours = re.findall(r'type="color" value="(#[0-9a-f]{6})"', page)
+    assert colours[:6] == ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"]
+    assert len(set(colours)) == len(colours)
+
+
+def test_two_themes_of_one_colour_are_refused_with_a_message(console):
+    response = console.post("/organisation/evenements/nouveau", data={
+        "name": "Jour", "table_count": "3", "theme-0-name": "Emploi", "theme-0-colour": "#0072B2",
+        "theme-1-name": "Mobilité", "theme-1-colour": "#0072b2"},
+        headers={"X-CSRFToken": console.csrf})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "ont la même couleur" in page and 'value="Mobilité"' in page
+    assert db.session.scalars(db.select(Event).where(Event.name == "Jour")).all() == []
+
+
+def test_themes_table_names_and_number_of_tables_change_after_creation(console, event):
+    first, second = event.themes[0], event.themes[1]
+    page = console.get(f"/organisation/evenements/{event.id}/reglages")
+    assert f'value="{first.name}"' in page.get_data(as_text=True)
+    response = post_settings(console, event, settings_form(
+        event, **{"theme-0-name": "Éducation et jeunesse", "theme-1-colour": "#cc79a7",
+                  f"theme-{len(event.themes)}-name": "Culture",
+                  f"theme-{len(event.themes)}-colour": "#56b4e9",
+                  f"table-{event.tables[0].id}-name": "Table Sarcelles", "table_count": "5"}))
+    assert response.status_code == 302
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert [t.name for t in event.themes][:1] == ["Éducation et jeunesse"]
+    assert event.themes[0].id == first.id and event.themes[1].colour == "#cc79a7"
+    assert event.themes[-1].name == "Culture"
+    assert [t.label for t in event.tables] == ["Table Sarcelles", "Table 2", "Table 3",
+                                              "Table 4", "Table 5"]
+    from board import services
+
+    assert len(services.pitch_queue(event)) == 5  # the new tables have their place and card
+    assert second.id in [t.id for t in event.themes]
+
+
+def test_a_change_that_would_lose_work_is_refused_and_says_why(console, event, tablet):
+    awa = tablet(event.tables[2], "Awa")
+    awa.post_note("Un constat de la table 3")
+    response = post_settings(console, event, settings_form(event, table_count="2"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Impossible de retirer Table 3" in page and 'value="2"' in page
+    db.session.expire_all()
+    assert len(db.session.get(Event, event.id).tables) == 3
+    # A theme with notes stays (the note above is in the first one); an unused one can go.
+    form = settings_form(event)
+    form["theme-0-name"] = ""
+    response = post_settings(console, event, form)
+    assert response.status_code == 422 and "a déjà des constats" in response.get_data(
+        as_text=True)
+    form = settings_form(event)
+    form[f"theme-{len(event.themes) - 1}-name"] = ""
+    assert post_settings(console, event, form).status_code == 302
+
+
+def test_empty_tables_can_be_removed(console, event):
+    assert post_settings(console, event, settings_form(event, table_count="2")).status_code == 302
+    db.session.expire_all()
+    assert [t.number for t in db.session.get(Event, event.id).tables] == [1, 2]
+
+
+@pytest.mark.parametrize(("host", "warned"), [("localhost:5000", True),
+                                              ("192.168.1.20:5000", False)])
+def test_the_console_and_the_qr_sheet_warn_when_tablets_cannot_reach_the_address(
+        console, event, host, warned):
+    for path in ("", "/qr"):
+        page = console.get(f"/organisation/evenements/{event.id}{path}",
+                           environ_overrides={"HTTP_HOST": host}).get_data(as_text=True)
+        assert ("TABLEE_HOST=0.0.0.0 make run" in page) is warned
+
+
+@pytest.mark.parametrize(("host", "unreachable"), [
+    ("127.0.0.1:5000", True), ("127.0.1.1", True), ("localhost", True), ("[::1]:5000", True),
+    ("192.168.1.20:5000", False), ("tablee.example.org", False), ("[fe80::1]:5000", False)])
+def test_addresses_only_this_computer_can_open(host, unreachable):
+    from board.organizer import unreachable_host
+
+    assert unreachable_host(host) is unreachable

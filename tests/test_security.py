@@ -80,6 +80,11 @@ ACCESS = {
     ("organizer.show", "GET"): ORGANIZER,
     ("organizer.regenerate", "POST"): ORGANIZER,
     ("organizer.qr_sheet", "GET"): ORGANIZER,
+    ("organizer.settings", "GET"): ORGANIZER,
+    ("organizer.settings", "POST"): (ORGANIZER, lambda w: {
+        "name": "Renommé", "table_count": str(len(w.event.tables)),
+        **{f"theme-{i}-{k}": str(v) for i, t in enumerate(w.event.themes)
+           for k, v in (("id", t.id), ("name", t.name), ("colour", t.colour))}}),
     ("plenary.show", "GET"): SCREEN,
     ("plenary.region", "GET"): SCREEN,
     ("proposals.field", "GET"): TABLE_1,

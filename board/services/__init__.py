@@ -63,6 +63,7 @@ from .organizer import (  # noqa: F401
     equip_tables,
     purge_names,
     regenerate_codes,
+    update_event,
 )
 from .proposals import (  # noqa: F401
     BURST_MAX,

@@ -1,17 +1,23 @@
 """Setting an event up and closing it: events, their tables and codes, the next edition,
 and the names purged after the day."""
 
-from sqlalchemy import delete, select
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+from sqlalchemy import delete, func, select
 
+from ..card import CARD_FIELDS, empty_card_fields
 from ..extensions import db
 from ..models import (
     CAPTAIN_CODE_LENGTH,
     JOIN_CODE_LENGTH,
+    Axis,
     Connection,
     Event,
+    Note,
     Participant,
     PhaseStep,
     Pitch,
+    PriorityAxis,
     Proposal,
     Stage,
     Table,
@@ -54,6 +60,80 @@ def equip_tables(event: Event) -> None:
             db.session.add(Pitch(event_id=event.id, table=table, position=last))
             last += 1
     db.session.flush()
+
+
+def _has_work(table: Table) -> bool:
+    """Anything a table made or anyone sitting at it: removing it would lose that."""
+    if db.session.scalar(select(func.count()).select_from(Participant)
+                         .where(Participant.table_id == table.id)):
+        return True
+    if db.session.scalar(select(func.count()).select_from(Note).where(Note.table_id == table.id)):
+        return True
+    if db.session.scalar(select(func.count()).select_from(Axis).where(Axis.table_id == table.id)):
+        return True
+    card = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
+    return card is not None and len(empty_card_fields(card)) < len(CARD_FIELDS)
+
+
+def _theme_in_use(theme: Theme) -> bool:
+    return any(db.session.scalar(select(func.count()).select_from(model).where(
+        model.theme_id == theme.id)) for model in (Note, Axis, PriorityAxis))
+
+
+def update_event(event: Event, data: dict) -> Event:
+    """Change an event's set-up after its creation: its name, date and place, its themes
+    (renamed, recoloured, added, or removed when nothing uses them), its tables' names and
+    its number of tables (more at any time; fewer only while the tables removed are empty).
+    Refused whole, with the reason, where a change would lose work."""
+    with writing(event):
+        event.name, event.date, event.place = data["name"], data.get("date"), data["place"]
+        existing = {t.id: t for t in event.themes}
+        kept = []
+        for position, theme in enumerate(data["themes"]):
+            row = existing.get(theme.get("id"))
+            if row is None:
+                row = Theme(event=event, name=theme["name"], colour=theme["colour"].lower())
+                db.session.add(row)
+            row.name, row.colour, row.position = theme["name"], theme["colour"].lower(), position
+            kept.append(row)
+        for row in existing.values():
+            if row not in kept:
+                if _theme_in_use(row):
+                    raise ValidationError({"themes": [_l(
+                        "La thématique « %(name)s » a déjà des constats ou des axes : gardez-la "
+                        "(vous pouvez la renommer).", name=row.name)]})
+                db.session.delete(row)
+        names = {t["id"]: t["name"] for t in data.get("table_names", [])}
+        for table in event.tables:
+            if table.id in names:
+                table.name = names[table.id]
+        count, tables = data["table_count"], list(event.tables)
+        if count > len(tables):
+            last = max((t.number for t in tables), default=0)
+            for number in range(last + 1, last + 1 + count - len(tables)):
+                event.tables.append(Table(number=number))
+            db.session.flush()
+            equip_tables(event)
+        elif count < len(tables):
+            removed = tables[count:]
+            busy = [t.label for t in removed if _has_work(t)]
+            if busy:
+                raise ValidationError({"table_count": [_l(
+                    "Impossible de retirer %(tables)s : on y a déjà travaillé (personnes "
+                    "inscrites, constats, axes ou fiche). Gardez au moins %(num)d tables.",
+                    tables=", ".join(busy), num=max(t.number for t in removed
+                                                      if t.label in busy))]})
+            ids = [t.id for t in removed]
+            stage = db.session.scalar(select(Stage).where(Stage.event_id == event.id))
+            if stage is not None and stage.current_pitch is not None \
+                    and stage.current_pitch.table_id in ids:
+                stage.current_pitch = None
+            db.session.execute(delete(Pitch).where(Pitch.table_id.in_(ids)))
+            db.session.execute(delete(Proposal).where(Proposal.table_id.in_(ids)))
+            for table in removed:
+                event.tables.remove(table)
+                db.session.delete(table)
+    return event
 
 
 def regenerate_codes(table: Table) -> Table:
