@@ -98,9 +98,15 @@ def test_the_organizers_day_pages(organizer_page, live, live_event, open_page):
     phone.set_viewport_size({"width": 390, "height": 844})
     phone.goto(base + "/regie")
     assert serious_violations(phone) == []
-    # A pitch on the plenary, then the results.
-    phone.get_by_role("button", name="Suivant").first.click()
+    # The step change's confirmation, then a pitch on the plenary.
+    phone.get_by_role("link", name="6. Présentations").click()
+    expect(phone.locator("#confirm-dialog")).to_be_visible()
+    assert serious_violations(phone) == []
+    phone.get_by_role("button", name="Oui, passer à « Présentations »").click()
+    phone.get_by_role("button", name="Lancer la première table ▶").click()
     wall = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
     wait_online(wall)
-    expect(wall.locator("#stage")).to_contain_text("Pitch")
+    expect(wall.locator("#stage")).to_contain_text("Présentation")
     assert serious_violations(wall) == []
+    page.goto(base + "/reglages")
+    assert serious_violations(page) == []

@@ -233,3 +233,24 @@ def test_the_selection_shows_the_results_on_the_plenary(open_page, live, live_ev
     expect(page.locator("#selection-state")).to_contain_text("Sélection close le")
     expect(page.locator(".decision").nth(0).get_by_label("Prototype")).to_be_disabled()
     expect(wall.locator("#stage")).to_contain_text("Sélection close le", timeout=3000)
+
+
+def test_on_a_laptop_the_mornings_main_action_moves_the_step_after_a_confirmation(
+        open_page, live, live_event, console_page):
+    event = live_event
+    wall = open_page(f"{live.url}/pleniere/{event.plenary_token}", viewport=PROJECTOR)
+    wait_online(wall)
+    console = console_page(f"/organisation/evenements/{event.id}/regie",
+                           {"width": 1366, "height": 768})
+    synced(console)
+    main = console.get_by_role("link", name="Étape suivante : Axes →")
+    expect(main).to_be_in_viewport(ratio=1)
+    main.click()
+    dialog = console.locator("#confirm-dialog")
+    expect(dialog).to_contain_text("Les tablettes passent aux axes")
+    expect(wall.locator("#day-banner")).to_contain_text("Diagnostic")  # nothing yet
+    dialog.get_by_role("button", name="Oui, passer à « Axes »").click()
+    expect(wall.locator("#day-banner")).to_contain_text("Axes", timeout=3000)
+    expect(wall.locator("#stage")).not_to_have_class(re.compile("stage-pitch"))
+    expect(console.get_by_role("link", name="Étape suivante : Consolidation →")).to_be_visible()
+    expect(console.locator(".timeline [aria-current=step]")).to_have_text("3. Axes")
