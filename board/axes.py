@@ -222,12 +222,24 @@ def _dots_answer(me, error=None):
     return render_template("axes/_my_dots.html", **dots_context(me, error)), status
 
 
+def _dots_refused(me, message):
+    """A refused dot: said beside the button that was pressed (and in the toast, for
+    screen readers and in case the button scrolled away); my dots as they stand."""
+    axis_id = request.form.get("axis_id", "")
+    if not wants_fragment() or not axis_id.isdigit():
+        return _dots_answer(me, message)
+    html = (render_template("axes/_vote_feedback.html", message=message)
+            + render_template("axes/_my_dots.html", oob=True, **dots_context(me))
+            + render_template("_flash.html", message=message, level="error", oob=True))
+    return html, 422, {"HX-Retarget": f"#vote-feedback-{int(axis_id)}", "HX-Reswap": "innerHTML"}
+
+
 def _dots_change(change):
     me = current_participant()
     try:
         change(me, vote_schema.load(_form()))
     except ValidationError as error:
-        return _dots_answer(me, " ".join(_messages(error.messages)))
+        return _dots_refused(me, " ".join(_messages(error.messages)))
     realtime.columns_changed(me.table)
     return _dots_answer(me)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import UTC, date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, bindparam, select, update
@@ -109,6 +110,28 @@ class Theme(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="themes")
 
+    @property
+    def symbol(self) -> str:
+        """A pictogram beside the theme's colour, for whoever does not tell colours apart
+        or reads with difficulty: from a word of its name, else a shape by its place."""
+        name = unicodedata.normalize("NFKD", self.name.lower()).encode("ascii", "ignore").decode()
+        for words, symbol in THEME_SYMBOLS:
+            if any(word in name for word in words):
+                return symbol
+        return THEME_SHAPES[self.position % len(THEME_SHAPES)]
+
+
+# Drawn from the fonts every tablet has (no emoji font needed).
+THEME_SYMBOLS = (
+    (("educat", "ecole", "scol"), "✎"), (("formation", "orientation"), "➚"),
+    (("emploi", "travail", "economi"), "⚒"), (("sante", "soin"), "✚"),
+    (("logement", "habitat", "cadre de vie"), "⌂"), (("transport", "mobilit"), "⇄"),
+    (("environnement", "nature", "ecolog"), "❀"), (("culture", "art"), "♫"),
+    (("sport",), "⚑"), (("jeune", "enfan", "famill"), "☺"), (("securit", "tranquill"), "⛨"),
+    (("numerique",), "⌨"), (("citoyen", "participation", "lien social"), "☷"),
+)
+THEME_SHAPES = ("●", "▲", "■", "◆", "★", "✱")
+
 
 class PriorityAxis(db.Model):
     """An axis the whole event retains (axe prioritaire); tables draft their cards on one."""
@@ -203,9 +226,13 @@ class Note(db.Model):
     # Every UPDATE checks and bumps it: two people saving the same note at once cannot
     # silently overwrite each other (the second gets a conflict with both texts).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Who saved the last edit: a conflict names them.
+    edited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"))
 
     table: Mapped[Table] = relationship()
-    author: Mapped[Participant | None] = relationship()
+    author: Mapped[Participant | None] = relationship(foreign_keys=[participant_id])
+    edited_by: Mapped[Participant | None] = relationship(foreign_keys=[edited_by_id])
     theme: Mapped[Theme] = relationship()
     sources: Mapped[list[Note]] = relationship(
         foreign_keys=[merged_into_id], order_by="Note.id", viewonly=True)

@@ -77,7 +77,7 @@ def update(note_id):
     note = _editable_note(note_id)
     form = request.form.to_dict()
     try:
-        services.update_note(note, note_update_schema.load(form))
+        services.update_note(note, note_update_schema.load(form), current_participant())
     except ValidationError as error:
         return render_template("notes/_edit.html", note=note, values=form, errors=error.messages,
                                themes=note.table.event.themes), 422

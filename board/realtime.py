@@ -221,14 +221,16 @@ def priority_axes_changed(event, added=None, removed: int | None = None) -> None
 
 
 def day_changed(event: Event) -> None:
-    """After an event-wide change of the day: the banner to the tablets, banner and stage to
-    the screens, and to the consoles with their controls."""
+    """After an event-wide change of the day: the step's header to the tablets (a tablet
+    that sees a new step refetches its own board, where voting opens or closes), banner and
+    stage to the screens, and to the consoles with their controls."""
     with rendering_for_room():
+        step = render_template("tables/_step.html", event=event, oob=True)
         banner = render_template("day/_banner.html", event=event, oob=True)
         stage = render_template("day/_stage.html", event=event, oob=True)
         controls = render_template("day/_controls.html", oob=True, **console_context(event))
         mark = render_template("day/_console_mark.html", event=event, oob=True)
-    event_changed(event, tablets_html=banner, wall_html=banner + stage,
+    event_changed(event, tablets_html=step, wall_html=banner + stage,
                   console_html=banner + stage + controls + mark)
 
 

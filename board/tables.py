@@ -7,7 +7,7 @@ from . import services
 from .auth import current_participant, participant_required, sign_in_participant
 from .limits import join_per_address, join_per_code
 from .schemas import join_schema
-from .screens.board import board_context
+from .screens.board import board_context, shown_view
 from .web import new_key, wants_fragment
 
 bp = Blueprint("tables", __name__)
@@ -45,17 +45,20 @@ def join():
 @bp.get("/table")
 @participant_required
 def show():
-    """The table's board: the note form, the notes, live."""
+    """The table's board, live, on the current step's view (or the one a tab asked for)."""
     me = current_participant()
-    return render_template("tables/show.html", table=me.table, **board_context(me))
+    return render_template("tables/show.html", table=me.table, **board_context(me),
+                           view=shown_view(me.table.event.phase, request.args.get("vue")))
 
 
 @bp.get("/table/tableau")
 @participant_required
 def region():
-    """The live region alone, refetched by a tablet after a (re)connection or a gap."""
+    """The live region alone, refetched by a tablet after a (re)connection, a gap or a new
+    step; the step's header comes with it, out of band."""
     me = current_participant()
-    return render_template("tables/_board.html", table=me.table, **board_context(me))
+    return render_template("tables/_board.html", table=me.table, **board_context(me),
+                           step_oob=True)
 
 
 @bp.post("/quitter")

@@ -21,7 +21,15 @@ from .card import (
 from .extensions import LANGUAGES, db
 from .fields import MAX_ID
 from .models import Event
-from .screens.board import euros, shown_revision, shown_value
+from .screens.board import (
+    STEP_NUMBERS,
+    STEP_VIEWS,
+    VIEW_LABELS,
+    VIEWS,
+    euros,
+    shown_revision,
+    shown_value,
+)
 from .screens.day import countdown_view, day_state
 
 bp = Blueprint("web", __name__)
@@ -142,6 +150,8 @@ def init_app(app):
     app.jinja_env.globals.update(CARD_GLOBALS)
     app.jinja_env.globals["day_state"] = day_state
     app.jinja_env.globals["countdown_view"] = countdown_view
+    app.jinja_env.globals.update(STEP_VIEWS=STEP_VIEWS, STEP_NUMBERS=STEP_NUMBERS, VIEWS=VIEWS,
+                                 VIEW_LABELS=VIEW_LABELS)
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["time_short"] = lambda moment: format_time(moment, "short")
 

@@ -84,7 +84,7 @@ def test_notes_move_into_axes_keep_their_order_and_come_back_out(app, event, tab
     move(awa, two)
     assert column(axis) == ["trois", "un"] and two.axis_id is None
     region = text(awa.get("/table/tableau", htmx=True))
-    unsorted, axes = region.split('class="empty-hint"')[0].split('id="axes"')
+    unsorted, axes = region.split('class="empty-hint')[0].split('id="axes"')
     assert "deux" in unsorted and "trois" in axes and "deux" not in axes
     assert axes.index("trois") < axes.index(">un<")
 
@@ -305,6 +305,9 @@ def test_refused_votes_say_why_and_change_nothing(app, event, tablet, case, mess
     assert response.status_code == 422
     page = text(response)
     assert message in page and 'id="my-dots"' in page and 'role="alert"' in page
+    # Said beside the button that was pressed, and in the toast.
+    assert response.headers["HX-Retarget"] == f"#vote-feedback-{target.id}"
+    assert 'id="toasts"' in page and 'class="vote-refused"' in page
     assert [(v.id, v.axis_id) for v in db.session.scalars(db.select(Vote))] == votes_before
     db.session.refresh(table)
     assert table.seq == seq

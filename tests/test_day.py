@@ -87,8 +87,9 @@ def test_a_phase_change_reaches_every_tablet_the_plenary_and_the_consoles(
     for s in sockets:
         [push] = pushes(s)
         assert push["event_seq"] == 1
-        assert 'id="day-banner"' in push["html"] and "Axes" in push["html"]
-        assert "Regroupez vos constats" in push["html"]
+        # The step's header, which opens its view: the axes, where voting opens.
+        assert 'id="step"' in push["html"] and 'data-view="axes"' in push["html"]
+        assert "Axes" in push["html"] and "Regroupez vos constats" in push["html"]
         assert 'id="console-controls"' not in push["html"]
     [shown] = pushes(screen)
     assert 'id="day-banner"' in shown["html"] and 'id="stage"' in shown["html"]
@@ -170,7 +171,7 @@ def test_a_phase_starts_its_usual_countdown_and_every_page_shows_the_servers_tim
     ends = re.search(r'data-server-now="(\d+)" data-ends-at="(\d+)"', page)
     assert int(ends.group(2)) - int(ends.group(1)) == 510_000
     # A reload on a tablet shows the same.
-    assert countdown_text(awa.get("/table").get_data(as_text=True)) == "8:30"
+    assert countdown_text(awa.get("/table").get_data(as_text=True), "step") == "8:30"
 
 
 def test_pause_resume_extend_and_stop_on_the_servers_clock(event, console, client, clock):

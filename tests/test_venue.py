@@ -92,8 +92,11 @@ def test_a_stale_edit_is_refused_with_both_texts_and_keeps_mine(app, event, tabl
                     {"text": "Version d'Awa", "theme_id": theme, "version": 1})
     html = late.get_data(as_text=True)
     assert late.status_code == 409
-    assert "un a modifié ce constat pendant que vous l" in html
-    assert "Version de la capitaine" in html  # theirs, shown
+    # Like the card's conflict: who saved first, both texts, keep mine or take theirs.
+    assert "Cap a modifié ce constat pendant que vous écriviez." in html.replace("&#39;", "'")
+    assert 'data-version="theirs">Version de la capitaine<' in html
+    assert 'data-version="mine">Version d&#39;Awa<' in html
+    assert "Garder ma version" in html and "Prendre sa version" in html
     assert "Version d&#39;Awa</textarea>" in html  # mine, kept in the form
     assert 'name="version" value="2"' in html  # saving again now is a deliberate choice
     db.session.expire_all()

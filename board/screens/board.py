@@ -1,16 +1,31 @@
 """A table's board on its tablets: the notes and axes, the person's own dots, the card."""
 
 from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..card import BY_NAME, card_value
 from ..extensions import db
-from ..models import Axis, Note, Participant, Proposal, live_notes, proposal_note
+from ..models import PHASES, Axis, Note, Participant, Proposal, live_notes, proposal_note
 from ..services import axes as axes_services
 from ..services import proposals as proposal_services
 
 TRASH_SHOWN = 5
+
+# The tablet shows one step at a time: each phase of the day opens one view of the board
+# (the others stay one tab away). The views, in the order of their tabs:
+VIEWS = ("notes", "axes", "card", "pitch")
+VIEW_LABELS = {"notes": _l("Constats"), "axes": _l("Axes et gommettes"),
+               "card": _l("Fiche projet"), "pitch": _l("Pitch")}
+STEP_VIEWS = {"setup": "notes", "diagnostic": "notes", "axes": "axes", "consolidation": "axes",
+              "drafting": "card", "pitches": "pitch", "selection": "card", "follow_up": "card"}
+STEP_NUMBERS = {phase: number for number, phase in enumerate(PHASES, 1)}
+
+
+def shown_view(phase: str, asked: str | None) -> str:
+    """The view a tablet opens: the one asked for (a tab's link), else the step's own."""
+    return asked if asked in VIEWS else STEP_VIEWS.get(phase, "notes")
 
 
 def board_context(me: Participant) -> dict:

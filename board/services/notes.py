@@ -32,8 +32,8 @@ def create_note(participant: Participant, data: dict) -> tuple[Note, bool]:
     return note, created
 
 
-def update_note(note: Note, data: dict) -> Note:
-    """Save an edit made on version ``data["version"]`` of the note.
+def update_note(note: Note, data: dict, by: Participant | None = None) -> Note:
+    """Save an edit made on version ``data["version"]`` of the note, by `by`.
 
     If the note changed since (another tablet saved first), raise StaleEdit and write
     nothing: the form said which version it edited, and the UPDATE itself checks the
@@ -48,6 +48,7 @@ def update_note(note: Note, data: dict) -> Note:
     with writing(note.table):
         note.theme = theme
         note.text = data["text"]
+        note.edited_by_id = by.id if by is not None else None
         note.updated_at = utcnow()
         try:
             db.session.flush()

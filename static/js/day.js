@@ -42,10 +42,10 @@
   tick();
   setInterval(tick, 250);
 
-  // The banner is rendered once for every table; a table's own tablets show "your turn".
+  // The step is rendered once for every table; a table's own tablets show "your turn".
   if (body.dataset.table) {
     var sheet = document.styleSheets[0];
-    sheet.insertRule('.day-banner[data-pitching="' + CSS.escape(body.dataset.table) +
+    sheet.insertRule('[data-pitching="' + CSS.escape(body.dataset.table) +
                      '"] .pitch-turn { display: block; }', sheet.cssRules.length);
   }
 

@@ -14,7 +14,7 @@
   // My own notes show their edit buttons: one CSS rule, whatever pushes arrive later.
   if (body.dataset.me) {
     var sheet = document.styleSheets[0];
-    sheet.insertRule('[data-author="' + CSS.escape(body.dataset.me) + '"] .owner-only { display: flex; }',
+    sheet.insertRule('[data-author="' + CSS.escape(body.dataset.me) + '"] .owner-only { display: revert; }',
                      sheet.cssRules.length);
   }
 
@@ -49,13 +49,13 @@
       .then(function (html) {
         if (html === undefined) return;
         var editing = Array.prototype.slice.call(document.querySelectorAll("#board [data-editing]"));
-        var active = document.activeElement;
-        htmx.swap("#board", html, {swapStyle: "outerHTML"});
-        editing.forEach(function (form) {
-          var fresh = document.getElementById(form.id);
-          if (fresh) { fresh.replaceWith(form); form.setAttribute("data-missed", ""); }
+        steady(function () {
+          htmx.swap("#board", html, {swapStyle: "outerHTML"});
+          editing.forEach(function (form) {
+            var fresh = document.getElementById(form.id);
+            if (fresh) { fresh.replaceWith(form); form.setAttribute("data-missed", ""); }
+          });
         });
-        if (active && document.contains(active)) active.focus();
         lastSeq = seqOnPage("seq");
         lastEventSeq = seqOnPage("eventSeq");
         body.dispatchEvent(new CustomEvent("tablee:refetched"));
@@ -105,8 +105,60 @@
     if (verdicts.indexOf("refetch") >= 0) { refetch(); return; }
     if (msg.seq !== undefined) lastSeq = msg.seq;
     if (msg.event_seq !== undefined) lastEventSeq = msg.event_seq;
-    htmx.swap(body, msg.html, {swapStyle: "none"});
+    steady(function () { htmx.swap(body, msg.html, {swapStyle: "none"}); });
   });
+
+  // ---- Nothing moves under a finger -------------------------------------------------
+  // Before a push or a refetch replaces part of the page, note where the element the
+  // person last touched (or else the first one on screen) sits; afterwards scroll by
+  // however much it moved, and give focus back to the same control if the swap took it.
+  // Pages say which elements can serve as anchors with tablee.anchorOn(selector).
+  var anchors = null;
+  var touched = null;
+  var FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]";
+  body.addEventListener("pointerdown", function (event) { touched = event.target; }, true);
+  body.addEventListener("focusin", function (event) { touched = event.target; });
+
+  function onScreen(el) {
+    var box = el.getBoundingClientRect();
+    return box.height > 0 && box.bottom > 0 && box.top < window.innerHeight;
+  }
+  function anchor() {
+    if (!anchors) return null;
+    var near = touched && touched.closest && document.contains(touched) ? touched.closest(anchors) : null;
+    var el = near && near.id && onScreen(near) ? near
+      : Array.prototype.find.call(document.querySelectorAll(anchors), function (c) { return c.id && onScreen(c); });
+    return el ? {id: el.id, top: el.getBoundingClientRect().top} : null;
+  }
+  // Where focus is, said in a way that survives the element being replaced: its id, or
+  // the id of its nearest ancestor that has one and its rank among that one's controls.
+  function focusKey(el) {
+    if (!el || el === body || !el.closest) return null;
+    if (el.id) return {id: el.id, index: -1};
+    var holder = el.parentElement && el.parentElement.closest("[id]");
+    if (!holder) return null;
+    return {id: holder.id, index: Array.prototype.indexOf.call(holder.querySelectorAll(FOCUSABLE), el)};
+  }
+  function focusBack(key) {
+    if (!key) return;
+    var active = document.activeElement;
+    if (active && active !== body && document.contains(active)) return;
+    var holder = document.getElementById(key.id);
+    var el = holder && (key.index < 0 ? holder : holder.querySelectorAll(FOCUSABLE)[key.index]);
+    if (el && el.focus) el.focus({preventScroll: true});
+  }
+  function steady(run) {
+    var mark = anchor();
+    var key = focusKey(document.activeElement);
+    try { run(); } finally {
+      if (mark) {
+        var el = document.getElementById(mark.id);
+        var moved = el ? el.getBoundingClientRect().top - mark.top : 0;
+        if (Math.abs(moved) >= 1) window.scrollBy(0, moved);
+      }
+      focusBack(key);
+    }
+  }
 
   // ---- The typing guard: a push never replaces what someone is using --------------
   // An element marked data-editing (an open edit form, a field someone types in) is held
@@ -254,6 +306,8 @@
     socket: socket, refetch: refetch, retryPending: retryPending, toast: toast,
     seq: function () { return [lastSeq, lastEventSeq]; },
     hold: function (test) { holds.push(test); },
+    steady: steady, focusKey: focusKey, refocus: focusBack,
+    anchorOn: function (selector) { anchors = selector; },
     busyWhen: function (test) { busyTests.push(test); },
     settle: settle, isControl: isControl
   };

@@ -169,8 +169,9 @@ def wait_online(page):
 AXE = ROOT / "tests" / "browser" / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def serious_violations(page):
-    """Run axe-core (WCAG 2.1 A and AA rules) on the page as it is; keep the serious ones."""
+def serious_violations(page, impacts=("serious", "critical")):
+    """Run axe-core (WCAG 2.1 A and AA rules) on the page as it is; keep the serious ones
+    (or those of the given impacts; None: every violation, whatever its impact)."""
     if not AXE.exists():
         pytest.skip(f"axe-core is not installed at {AXE.relative_to(ROOT)} (make test installs it with npm)")
     page.evaluate(AXE.read_text(encoding="utf-8"))
@@ -180,7 +181,7 @@ def serious_violations(page):
         return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                        nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
     }""")
-    return [v for v in result if v["impact"] in ("serious", "critical")]
+    return [v for v in result if impacts is None or v["impact"] in impacts]
 
 
 @pytest.fixture

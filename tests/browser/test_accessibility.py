@@ -3,6 +3,7 @@
 from playwright.sync_api import expect
 
 from .conftest import PROJECTOR, join, serious_violations, wait_online
+from .test_live_board import open_menu
 
 
 def test_join_page_empty_and_with_errors(open_page, live, live_event):
@@ -23,7 +24,7 @@ def test_table_board_empty_with_notes_and_editing(open_page, live, live_event):
     page.get_by_role("button", name="Publier").click()  # empty: an error beside the field
     expect(page.locator("#note-text-error")).to_be_visible()
     assert serious_violations(page) == []
-    page.get_by_role("button", name="Modifier").click()
+    open_menu(page.locator("#notes .note")).get_by_role("button", name="Modifier").click()
     expect(page.locator("[data-editing]")).to_have_count(1)
     assert serious_violations(page) == []
 
@@ -65,6 +66,8 @@ def test_a_note_can_be_posted_edited_and_deleted_with_the_keyboard_alone(open_pa
     page.keyboard.press("Enter")
     expect(page.locator("#notes .note")).to_have_count(1)
     expect(page.locator("#notes .note")).to_contain_text("Emploi")
+    page.locator("#notes .note .note-more summary").focus()
+    page.keyboard.press("Enter")  # the « ⋯ » menu opens
     page.get_by_role("button", name="Modifier").focus()
     page.keyboard.press("Enter")
     textarea = page.locator("[data-editing] textarea")
@@ -77,6 +80,7 @@ def test_a_note_can_be_posted_edited_and_deleted_with_the_keyboard_alone(open_pa
     page.keyboard.press("Enter")
     expect(page.locator("#notes .note-text")).to_have_text("Trop peu de places en crèche le matin")
     page.once("dialog", lambda dialog: dialog.accept())
+    open_menu(page.locator("#notes .note"))
     page.get_by_role("button", name="Supprimer").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#notes .note")).to_have_count(0)

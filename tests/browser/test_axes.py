@@ -4,6 +4,7 @@ from board import db
 from board.models import Event
 
 from .conftest import PROJECTOR, join, serious_violations, wait_online
+from .test_live_board import open_menu
 from .test_live_board import post_note as write_note
 
 
@@ -38,7 +39,18 @@ def touch_drag(page, handle, target, steps=12):
     cdp.detach()
 
 
+def show_view(page, tab):
+    """Open a view of the board by its tab (the board shows one step at a time)."""
+    page.get_by_role("link", name=tab).click()
+    expect(page.get_by_role("link", name=tab)).to_have_attribute("aria-current", "page")
+
+
 def create_axis(page, name, theme="Éducation"):
+    tools = page.locator(".axis-tools")
+    if not tools.is_visible():
+        show_view(page, "Axes et gommettes")
+    if tools.get_attribute("open") is None:
+        tools.locator("summary").click()
     page.get_by_label("Nom du nouvel axe").fill(name)
     page.get_by_label("Thématique de l'axe").select_option(label=theme)
     page.get_by_role("button", name="Créer l'axe").click()
@@ -108,20 +120,20 @@ def test_the_captain_merges_two_notes_and_undoes_it(open_page, live, live_event)
     post_note(cap, "Pas assez de bus le soir")
     post_note(bob, "Les bus s'arrêtent trop tôt")
     expect(cap.locator("#notes .note")).to_have_count(2)
-    # Only the captain sees the merge tools.
+    # Only the captain sees the merge tools, in each note's « ⋯ » menu.
+    open_menu(note(bob, "Pas assez de bus"))
     expect(bob.locator("#columns").get_by_role("checkbox")).to_have_count(0)
-    expect(cap.locator("#columns").get_by_role("checkbox")).to_have_count(2)
     for text in ("Pas assez de bus", "Les bus s'arrêtent"):
-        note(cap, text).get_by_label("Sélectionner").check()
-    cap.get_by_role("button", name="Fusionner les constats sélectionnés").tap()
+        open_menu(note(cap, text)).get_by_label("Choisir pour fusionner").check()
+    cap.get_by_role("button", name="Fusionner les constats choisis").tap()
     merged = bob.locator("#notes .note")
     expect(merged).to_have_count(1, timeout=5000)
     expect(merged).to_contain_text("Cap, Bob")
-    merged.get_by_text("Fusion de 2 constats").click()
+    merged.get_by_text("2 constats réunis").click()
     expect(merged).to_contain_text("« Les bus s'arrêtent trop tôt » — Bob")
     expect(cap.locator("#notes .note")).to_have_count(1)
     assert serious_violations(cap) == []
-    cap.get_by_role("button", name="Défaire la fusion").tap()
+    open_menu(cap.locator("#notes .note")).get_by_role("button", name="Défaire la fusion").tap()
     expect(bob.locator("#notes .note-text")).to_have_text(
         ["Pas assez de bus le soir", "Les bus s'arrêtent trop tôt"], timeout=5000)
 
@@ -138,16 +150,15 @@ def test_dots_left_show_on_each_tablet_and_the_captain_reveals_the_counts(
     for left in ("2 gommettes", "1 gommette", "0 gommette"):
         awa.get_by_role("button", name="+ Gommette").tap()
         expect(awa.locator("#my-dots")).to_contain_text(f"Il vous reste {left}")
-    awa.get_by_role("button", name="+ Gommette").tap()
-    expect(awa.locator("#my-dots [role=alert]")).to_contain_text(
-        "Vous avez déjà posé vos 3 gommettes")
+    expect(awa.get_by_role("button", name="+ Gommette")).to_be_disabled()
     assert serious_violations(awa) == []
     expect(cap.locator("#my-dots")).to_contain_text("Il vous reste 3 gommettes")
     expect(cap.locator(".axis-votes")).to_have_count(0)
     cap.get_by_role("button", name="Révéler les votes").tap()
-    expect(awa.locator(".axis-votes")).to_have_text("3 gommettes", timeout=5000)
+    expect(awa.locator(".axis-votes")).to_contain_text("3 gommettes en tout", timeout=5000)
+    expect(awa.locator(".axis-votes .dot")).to_have_count(3)
     # The axis goes: Awa's dots come back to her hand, on her tablet, without a reload.
-    cap.locator("#axes .axis").get_by_role("button", name="Supprimer").tap()
+    open_menu(cap.locator("#axes .axis")).get_by_role("button", name="Supprimer l'axe").tap()
     expect(awa.locator("#my-dots")).to_contain_text("Il vous reste 3 gommettes", timeout=5000)
     cap.get_by_role("button", name="Restaurer").tap()
     expect(awa.locator("#my-dots")).to_contain_text("Il vous reste 0 gommette", timeout=5000)

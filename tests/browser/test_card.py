@@ -1,5 +1,6 @@
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from board import db
@@ -9,6 +10,13 @@ from .conftest import PROJECTOR, join, serious_violations, wait_online
 
 NEED = "Les jeunes n'ont aucun lieu où se retrouver le soir après 19 h"
 OBJECTIVE = "Ouvrir un local associatif trois soirs par semaine, géré par eux"
+
+
+@pytest.fixture(autouse=True)
+def drafting(live_event):
+    """The afternoon: the tablets open on the card."""
+    live_event.phase = "drafting"
+    db.session.commit()
 
 
 def chunks(text, n=5):
@@ -197,14 +205,16 @@ def test_taking_the_other_version_ends_the_conflict(open_page, live, live_event)
 
 
 def test_the_cards_list_of_notes_follows_the_board_live(open_page, live, live_event):
-    from .test_live_board import post_note
+    from .test_live_board import open_menu, post_note
 
     table = live_event.tables[0]
     awa = join(open_page, live, table, "Awa")
     bob = join(open_page, live, table, "Bob")
+    bob.get_by_role("link", name="Fiche projet").click()
     choices = bob.locator("#card-note-choices")
     expect(choices.get_by_text("Les constats de la table apparaîtront ici.")).to_be_visible()
 
+    awa.get_by_role("link", name="Constats").click()
     post_note(awa, "Pas de bus après 21 h")
     choice = choices.get_by_label("Pas de bus après 21 h")
     expect(choice).to_be_visible(timeout=2000)
@@ -212,7 +222,7 @@ def test_the_cards_list_of_notes_follows_the_board_live(open_page, live, live_ev
     choice.check()  # Bob links it to the card; Awa's card shows it linked
     expect(awa.locator("#card-note-choices").get_by_label("Pas de bus après 21 h")).to_be_checked()
 
-    awa.get_by_role("button", name="Modifier").click()
+    open_menu(awa.locator("#notes .note")).get_by_role("button", name="Modifier").click()
     awa.get_by_label("Constat", exact=True).fill("Plus de bus après 21 h")
     awa.get_by_role("button", name="Enregistrer").click()
     # Bob has left his list (focus elsewhere): the edited note replaces its choice, still linked.
@@ -221,6 +231,6 @@ def test_the_cards_list_of_notes_follows_the_board_live(open_page, live, live_ev
     expect(choices.locator(".card-note")).to_have_count(1)
 
     awa.once("dialog", lambda dialog: dialog.accept())
-    awa.get_by_role("button", name="Supprimer").click()
+    open_menu(awa.locator("#notes .note")).get_by_role("button", name="Supprimer").click()
     expect(choices.locator(".card-note")).to_have_count(0, timeout=2000)
     expect(choices.get_by_text("Les constats de la table apparaîtront ici.")).to_be_visible()

@@ -48,7 +48,7 @@ def cards(event, *titles):
     db.session.commit()
 
 
-def ticking(page, where="#day-banner"):
+def ticking(page, where="#step"):
     """The countdown's time once the page's script has counted it (it marks its offset)."""
     return page.locator(f"{where} .countdown[data-offset] .countdown-time")
 
@@ -102,7 +102,7 @@ def test_a_whole_pitch_from_the_phone_remote(open_page, live, live_event, consol
     expect(remote.locator("#console-error")).to_be_empty()
     expect(remote.get_by_label("Durée d'une présentation (secondes)")).to_have_value("10")
     # The tablets' instruction quotes the length just set.
-    expect(awa.locator("#day-banner")).to_contain_text("en 10 secondes", timeout=3000)
+    expect(awa.locator("#step")).to_contain_text("en 10 secondes", timeout=3000)
     start.click()
 
     stage = wall.locator("#stage")
@@ -112,9 +112,9 @@ def test_a_whole_pitch_from_the_phone_remote(open_page, live, live_event, consol
     timer = stage.locator(".countdown")
     expect(timer).to_have_class(re.compile(r"is-warning"))  # 10 s: within the last 30
     assert 1 <= seconds_shown(ticking(wall, "#stage")) <= 10
-    expect(awa.get_by_text("C'est à votre table de présenter !")).to_be_visible(timeout=3000)
-    expect(zoe.locator("#day-banner")).to_have_attribute("data-pitching", str(t1.id))
-    expect(zoe.get_by_text("C'est à votre table de présenter !")).to_be_hidden()
+    expect(awa.get_by_text("C'est à vous !")).to_be_visible(timeout=3000)
+    expect(zoe.locator("#step")).to_have_attribute("data-pitching", str(t1.id))
+    expect(zoe.get_by_text("C'est à vous !")).to_be_hidden()
     expect(remote.locator(".remote-now")).to_contain_text("Table 1")
 
     # The short pitch runs out on the plenary and on the table's tablet.
@@ -125,15 +125,15 @@ def test_a_whole_pitch_from_the_phone_remote(open_page, live, live_event, consol
     remote.get_by_role("button", name="Table suivante ▶").click()
     expect(stage).to_contain_text("Une clause sociale", timeout=3000)
     expect(stage.locator(".countdown")).not_to_have_class(re.compile(r"is-over"))
-    expect(zoe.get_by_text("C'est à votre table de présenter !")).to_be_visible(timeout=3000)
-    expect(awa.get_by_text("C'est à votre table de présenter !")).to_be_hidden()
+    expect(zoe.get_by_text("C'est à vous !")).to_be_visible(timeout=3000)
+    expect(awa.get_by_text("C'est à vous !")).to_be_hidden()
     expect(remote.locator(".remote-now")).to_contain_text("Table 2")
 
     remote.get_by_role("button", name="◀ Table précédente").click()
     expect(stage).to_contain_text("Un espace emploi", timeout=3000)
     remote.get_by_role("button", name="Fin des présentations").click()
     expect(wall.locator("#board .wall-grid")).to_be_visible(timeout=3000)
-    expect(awa.get_by_text("C'est à votre table de présenter !")).to_be_hidden()
+    expect(awa.get_by_text("C'est à vous !")).to_be_hidden()
 
 
 def test_a_tablet_with_a_wrong_clock_shows_the_servers_countdown(
@@ -150,8 +150,8 @@ def test_a_tablet_with_a_wrong_clock_shows_the_servers_countdown(
 
     console.get_by_role("link", name="Étape suivante : Axes →").click()
     console.get_by_role("button", name="Oui, passer à « Axes »").click()
-    expect(normal.locator("#day-banner")).to_contain_text("Regroupez vos constats")
-    expect(skewed.locator("#day-banner")).to_contain_text("Axes")
+    expect(normal.locator("#step")).to_contain_text("Rangez ensemble les constats")
+    expect(skewed.locator("#step")).to_contain_text("Axes")
 
     console.get_by_label("Minutes", exact=True).fill("10")
     console.get_by_role("button", name="Démarrer").click()
@@ -160,7 +160,7 @@ def test_a_tablet_with_a_wrong_clock_shows_the_servers_countdown(
     expect(ticking(normal)).to_have_text(re.compile(r"^(10:00|9:5\d)$"))
 
     console.get_by_role("button", name="Pause").click()
-    expect(skewed.locator("#day-banner .countdown")).to_contain_text("en pause", timeout=3000)
+    expect(skewed.locator("#step .countdown")).to_contain_text("en pause", timeout=3000)
     paused = seconds_shown(timer)
     skewed.clock.run_for(5000)  # the tablet's time runs; a paused countdown does not
     assert seconds_shown(timer) == paused
@@ -169,7 +169,7 @@ def test_a_tablet_with_a_wrong_clock_shows_the_servers_countdown(
     expect(ticking(skewed).filter(has_text=re.compile(r"^(11:00|10:5\d)$"))).to_have_count(
         1, timeout=3000)
     console.get_by_role("button", name="Reprendre").click()
-    expect(skewed.locator("#day-banner .countdown")).not_to_contain_text("en pause")
+    expect(skewed.locator("#step .countdown")).not_to_contain_text("en pause")
     expect(timer).to_have_text(re.compile(r"^(11:00|10:5\d)$"))
 
     skewed.reload()  # a reload shows the same time, whatever the tablet's clock says
@@ -178,7 +178,7 @@ def test_a_tablet_with_a_wrong_clock_shows_the_servers_countdown(
     assert abs(seconds_shown(timer) - seconds_shown(ticking(normal))) <= 2
 
     console.get_by_role("button", name="Arrêter").click()
-    expect(skewed.locator("#day-banner .countdown")).to_have_count(0, timeout=3000)
+    expect(skewed.locator("#step .countdown")).to_have_count(0, timeout=3000)
 
 
 def test_the_printable_report_renders_every_card_into_a_pdf(open_page, live, live_event,

@@ -10,6 +10,7 @@ from board import db
 from board.models import Note
 
 from .conftest import join, wait_online
+from .test_live_board import open_menu
 
 CUT_SECONDS = 15
 
@@ -53,11 +54,11 @@ def test_a_tablet_cut_off_for_15_seconds_catches_up_and_saves_what_it_typed_once
     post_note(awa, "Les jeunes décrochent dès la 4e", "Emploi")
     expect(cap.locator("#notes .note")).to_have_count(3)
     first = cap.locator("#notes .note", has_text="Le bus 12")
-    first.get_by_role("button", name="Modifier").click()
+    open_menu(first).get_by_role("button", name="Modifier").click()
     cap.get_by_label("Constat", exact=True).fill("Le bus 12 s'arrête à 20 h, même le samedi")
     cap.get_by_role("button", name="Enregistrer").click()
     cap.once("dialog", lambda dialog: dialog.accept())
-    cap.locator("#notes .note", has_text="associations").get_by_role(
+    open_menu(cap.locator("#notes .note", has_text="associations")).get_by_role(
         "button", name="Supprimer").click()
     expect(awa.locator("#notes .note")).to_have_count(2)
     expect(awa.locator("#notes")).to_contain_text("même le samedi")
@@ -113,20 +114,22 @@ def test_two_people_saving_one_note_the_second_sees_both_texts_and_keeps_theirs(
     cap = join(open_page, live, table, "Capucine", captain=True)
     post_note(awa, "Premier jet")
     expect(cap.locator("#notes .note")).to_have_count(1)
-    awa.get_by_role("button", name="Modifier").click()
-    cap.get_by_role("button", name="Modifier").click()
+    open_menu(awa.locator("#notes .note")).get_by_role("button", name="Modifier").click()
+    open_menu(cap.locator("#notes .note")).get_by_role("button", name="Modifier").click()
     cap.get_by_label("Constat", exact=True).fill("Version de Capucine")
     cap.get_by_role("button", name="Enregistrer").click()
     expect(cap.locator("#notes .note-text")).to_have_text("Version de Capucine")
 
     awa.get_by_label("Constat", exact=True).fill("Version d'Awa")
     awa.get_by_role("button", name="Enregistrer").click()
-    conflict = awa.get_by_role("alert").filter(has_text="pendant que vous l'écriviez")
-    expect(conflict).to_contain_text("Version de Capucine")
+    conflict = awa.get_by_role("alert").filter(has_text="pendant que vous écriviez")
+    expect(conflict).to_contain_text("Capucine a modifié ce constat")
+    expect(conflict.locator('[data-version="theirs"]')).to_have_text("Version de Capucine")
+    expect(conflict.locator('[data-version="mine"]')).to_have_text("Version d'Awa")
     expect(awa.get_by_label("Constat", exact=True)).to_have_value("Version d'Awa")
     expect(cap.locator("#notes .note-text")).to_have_text("Version de Capucine")
-    # Saving again is now a deliberate choice, and it goes through.
-    awa.get_by_role("button", name="Enregistrer").click()
+    # Keeping one's own version is now a deliberate choice, and it goes through.
+    conflict.get_by_role("button", name="Garder ma version").click()
     expect(cap.locator("#notes .note-text")).to_have_text("Version d'Awa")
 
 

@@ -1,0 +1,257 @@
+"""The tablet, one step at a time, as a person who rarely uses one holds it: by touch, in
+portrait (768×1024) and in landscape (1024×768)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from board import db
+
+from .conftest import join, serious_violations, wait_online
+from .test_axes import create_axis, post_note
+from .test_live_board import open_menu
+from .test_day import console_page, synced  # noqa: F401 - the fixture is used by name
+
+PORTRAIT = {"width": 768, "height": 1024}
+LANDSCAPE = {"width": 1024, "height": 768}
+SIZES = pytest.mark.parametrize("size", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+
+
+def tablet(open_page, live, table, name, size, captain=False):
+    page = join(open_page, live, table, name, captain=captain, touch=True)
+    page.set_viewport_size(size)
+    return page
+
+
+def set_phase(console, phase):
+    console.get_by_label("Étape de l'événement").select_option(phase)
+    console.get_by_role("button", name="Passer à cette étape").click()
+
+
+def no_violations(page):
+    """axe-core: no violation at all, whatever its impact; and every visible touch target
+    at least 44 px high and wide."""
+    assert serious_violations(page, impacts=None) == []
+    assert small_targets(page) == []
+
+
+def small_targets(page):
+    """Visible links, buttons, menus and fields smaller than 44 × 44 px (a radio or a box
+    counts by its label, which is what the finger presses)."""
+    return page.evaluate("""() => {
+        const targets = document.querySelectorAll(
+            "#main a[href], #main button, #main summary, #main select, #main textarea, " +
+            "#main input:not([type=hidden]):not([type=radio]):not([type=checkbox]), " +
+            "#main label:has(> input[type=radio]), #main label:has(> input[type=checkbox]), " +
+            ".topbar button");
+        return Array.from(targets).filter(el => {
+            const box = el.getBoundingClientRect();
+            return box.width > 0 && box.height > 0 && (box.width < 43.5 || box.height < 43.5);
+        }).map(el => el.outerHTML.slice(0, 80) + " " + Math.round(el.getBoundingClientRect().width)
+                     + "×" + Math.round(el.getBoundingClientRect().height));
+    }""")
+
+
+@SIZES
+def test_each_step_opens_its_own_view_and_the_others_are_one_tap_away(
+        open_page, live, live_event, size):
+    event = live_event
+    awa = tablet(open_page, live, event.tables[0], "Awa", size)
+    # Diagnostic: the step first, in one h1, then the note form and the table's notes.
+    expect(awa.locator("h1")).to_have_count(1)
+    expect(awa.locator("h1")).to_have_text("Diagnostic")
+    expect(awa.get_by_label("Votre constat")).to_be_in_viewport()
+    expect(awa.get_by_label("Nom du nouvel axe")).to_be_hidden()
+    expect(awa.locator("#card")).to_be_hidden()
+    post_note(awa, "Le bus ne passe plus après 20 h")
+    no_violations(awa)
+
+    # The card is one tap away, and back.
+    awa.get_by_role("link", name="Fiche projet").tap()
+    expect(awa.locator("#card")).to_be_visible()
+    expect(awa.get_by_label("Votre constat")).to_be_hidden()
+    expect(awa.get_by_role("link", name="Fiche projet")).to_have_attribute("aria-current", "page")
+    no_violations(awa)
+    awa.get_by_role("link", name="Axes et gommettes").tap()
+    expect(awa.locator("#columns .note")).to_have_count(1)
+    expect(awa.locator(".axis-tools summary")).to_have_text("Créer un axe")
+    no_violations(awa)
+
+    # A reload opens the step's own view again.
+    for phase, shown, hidden in (("axes", "#my-dots", "#card"), ("drafting", "#card", "#note-form"),
+                                 ("diagnostic", "#note-form", "#card")):
+        event.phase = phase
+        db.session.commit()
+        awa.goto(f"{live.url}/table")
+        wait_online(awa)
+        expect(awa.locator(shown)).to_be_visible()
+        expect(awa.locator(hidden)).to_be_hidden()
+        expect(awa.locator("#step")).to_have_attribute("data-phase", phase)
+        no_violations(awa)
+
+
+@SIZES
+def test_the_organizer_changes_the_step_and_every_tablet_follows_voting_included(
+        open_page, live, live_event, console_page, size):  # noqa: F811
+    event = live_event
+    table = event.tables[0]
+    console = console_page(f"/organisation/evenements/{event.id}/regie")
+    synced(console)
+    set_phase(console, "diagnostic")
+    cap = tablet(open_page, live, table, "Cap", size, captain=True)
+    awa = tablet(open_page, live, table, "Awa", size)
+    post_note(awa, "Pas de bus le soir")
+    # Bob had opened the card's tab: he keeps it, and is told the step changed.
+    bob = tablet(open_page, live, table, "Bob", size)
+    bob.get_by_role("link", name="Fiche projet").tap()
+    expect(bob.locator("#card")).to_be_visible()
+
+    set_phase(console, "axes")
+    for page in (awa, cap):
+        expect(page.locator("h1")).to_have_text("Axes", timeout=3000)
+        expect(page.locator("#my-dots")).to_be_visible()
+        expect(page.locator("#my-dots")).to_contain_text("Il vous reste 3 gommettes")
+        expect(page.get_by_label("Votre constat")).to_be_hidden()
+    expect(bob.locator("#card")).to_be_visible()
+    expect(bob.locator("#step-notice")).to_be_visible()
+    bob.get_by_role("link", name="Aller à l'étape en cours").tap()
+    expect(bob.locator("#my-dots")).to_be_visible()
+    expect(bob.locator("#step-notice")).to_be_hidden()
+
+    # Voting is open without a reload: an axis shows its dot button, my dots are drawn on it.
+    create_axis(cap, "Transports")
+    vote = awa.get_by_role("button", name="+ Gommette")
+    expect(vote).to_be_enabled()
+    vote.tap()
+    expect(awa.locator("#my-dots")).to_contain_text("Il vous reste 2 gommettes")
+    expect(awa.locator(".axis .axis-my-dots .dot")).to_have_count(1)
+    no_violations(awa)
+
+    # The afternoon: the card comes first, everywhere.
+    set_phase(console, "drafting")
+    for page in (awa, bob, cap):
+        expect(page.locator("#card")).to_be_visible(timeout=3000)
+        expect(page.locator("#my-dots")).to_be_hidden()
+    expect(awa.get_by_role("button", name="+ Gommette")).to_have_count(0, timeout=3000)
+
+
+def axes_step(event):
+    event.phase = "axes"
+    db.session.commit()
+
+
+@SIZES
+def test_what_the_person_looks_at_stays_put_when_another_tablet_posts(
+        open_page, live, live_event, size):
+    event = live_event
+    axes_step(event)
+    table = event.tables[0]
+    awa = tablet(open_page, live, table, "Awa", size)
+    bob = tablet(open_page, live, table, "Bob", size)
+    axis = create_axis(awa, "Transports")
+    create_axis(awa, "Logement")
+    bob.get_by_role("link", name="Constats").tap()
+    for i in range(3):
+        post_note(bob, f"Constat numéro {i}")
+    expect(awa.locator("#notes .note")).to_have_count(3)
+    # Awa looks at the axis « Transports », touched, in the middle of her screen.
+    title = axis.locator(".axis-title")
+    title.scroll_into_view_if_needed()
+    awa.evaluate("y => window.scrollBy(0, y - 300)", title.bounding_box()["y"])
+    title.tap()
+    before = title.bounding_box()["y"]
+    for i in range(3, 6):
+        post_note(bob, f"Un constat de plus, le numéro {i}, assez long pour prendre deux lignes")
+        expect(awa.locator("#notes .note")).to_have_count(i + 1)
+        assert abs(title.bounding_box()["y"] - before) <= 1
+    # A move pushes the whole region again: still in place.
+    bob.get_by_role("link", name="Axes et gommettes").tap()
+    bob.locator("#notes .note").first.get_by_role("button", name="Déplacer vers…").tap()
+    bob.get_by_role("dialog").get_by_role("button", name="Logement").tap()
+    expect(awa.locator("#notes .note")).to_have_count(5)
+    assert abs(title.bounding_box()["y"] - before) <= 1
+
+
+@SIZES
+def test_dots_show_where_the_finger_is(open_page, live, live_event, size):
+    event = live_event
+    axes_step(event)
+    table = event.tables[0]
+    awa = tablet(open_page, live, table, "Awa", size)
+    axis = create_axis(awa, "Transports")
+    axis_id = axis.get_attribute("data-axis-id")
+    vote = axis.get_by_role("button", name="+ Gommette")
+    for left in (2, 1, 0):
+        vote.tap()
+        expect(awa.locator("#my-dots")).to_contain_text(f"Il vous reste {left} gommette")
+        # The count stays in sight while voting, and my dots are drawn on the axis.
+        expect(awa.locator("#my-dots")).to_be_in_viewport()
+        expect(axis.locator(".axis-my-dots .dot")).to_have_count(3 - left)
+    expect(vote).to_be_disabled()
+    no_violations(awa)
+    # A tablet that did not know yet (here: the button forced back on) is told beside it.
+    awa.evaluate("document.querySelector('.vote-button').disabled = false")
+    vote.tap()
+    feedback = awa.locator(f"#vote-feedback-{axis_id}")
+    expect(feedback).to_contain_text("Vous avez déjà posé vos 3 gommettes")
+    expect(feedback).to_be_in_viewport()
+    expect(awa.locator("#toasts")).to_contain_text("Vous avez déjà posé vos 3 gommettes")
+    expect(vote).to_be_disabled()
+    no_violations(awa)
+
+
+@SIZES
+def test_the_captain_ticks_two_notes_and_the_merge_bar_is_right_there(
+        open_page, live, live_event, size):
+    event = live_event
+    axes_step(event)
+    table = event.tables[0]
+    cap = tablet(open_page, live, table, "Cap", size, captain=True)
+    bob = tablet(open_page, live, table, "Bob", size)
+    bob.get_by_role("link", name="Constats").tap()
+    post_note(bob, "Pas assez de bus le soir")
+    post_note(bob, "Les bus s'arrêtent trop tôt")
+    expect(cap.locator("#notes .note")).to_have_count(2)
+    # At most two buttons on a note: « Déplacer vers… » and « ⋯ ».
+    for page in (cap, bob):
+        first = page.locator("#notes .note").first
+        assert first.get_by_role("button").count() + first.locator("summary:visible").count() <= 2
+    bar = cap.locator("#merge-form")
+    open_menu(cap.locator(".note", has_text="Pas assez")).get_by_label(
+        "Choisir pour fusionner").check()
+    expect(bar).to_be_hidden()
+    open_menu(cap.locator(".note", has_text="trop tôt")).get_by_label(
+        "Choisir pour fusionner").check()
+    expect(bar).to_be_visible()
+    expect(bar).to_be_in_viewport()
+    expect(bar).to_contain_text("2 constats choisis")
+    no_violations(cap)
+    bar.get_by_role("button", name="Fusionner les constats choisis").tap()
+    expect(bob.locator("#notes .note")).to_have_count(1, timeout=5000)
+    expect(bar).to_be_hidden()
+
+
+@SIZES
+def test_a_note_conflict_names_who_shows_both_texts_and_lets_one_take_theirs(
+        open_page, live, live_event, size):
+    table = live_event.tables[0]
+    awa = tablet(open_page, live, table, "Awa", size)
+    cap = tablet(open_page, live, table, "Capucine", size, captain=True)
+    post_note(awa, "Premier jet")
+    expect(cap.locator("#notes .note")).to_have_count(1)
+    open_menu(awa.locator("#notes .note")).get_by_role("button", name="Modifier").tap()
+    open_menu(cap.locator("#notes .note")).get_by_role("button", name="Modifier").tap()
+    cap.get_by_label("Constat", exact=True).fill("Version de Capucine")
+    cap.get_by_role("button", name="Enregistrer").tap()
+    expect(cap.locator("#notes .note-text")).to_have_text("Version de Capucine")
+
+    awa.get_by_label("Constat", exact=True).fill("Version d'Awa")
+    awa.get_by_role("button", name="Enregistrer").tap()
+    conflict = awa.locator(".conflict")
+    expect(conflict).to_contain_text("Capucine a modifié ce constat pendant que vous écriviez.")
+    expect(conflict.locator('[data-version="theirs"]')).to_have_text("Version de Capucine")
+    expect(conflict.locator('[data-version="mine"]')).to_have_text("Version d'Awa")
+    no_violations(awa)
+    conflict.get_by_role("button", name="Prendre sa version").tap()
+    expect(awa.locator("#notes .note-text")).to_have_text("Version de Capucine")
+    expect(awa.locator("[data-editing]")).to_have_count(0)
+    expect(cap.locator("#notes .note-text")).to_have_text("Version de Capucine")
