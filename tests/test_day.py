@@ -89,7 +89,7 @@ def test_a_phase_change_reaches_every_tablet_the_plenary_and_the_consoles(
         assert push["event_seq"] == 1
         # The step's header, which opens its view: the axes, where voting opens.
         assert 'id="step"' in push["html"] and 'data-view="axes"' in push["html"]
-        assert "Axes" in push["html"] and "Regroupez vos constats" in push["html"]
+        assert "Axes" in push["html"] and "Rangez ensemble les constats" in push["html"]
         assert 'id="console-controls"' not in push["html"]
     [shown] = pushes(screen)
     assert 'id="day-banner"' in shown["html"] and 'id="stage"' in shown["html"]

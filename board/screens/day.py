@@ -42,11 +42,13 @@ PHASE_LABELS = {
     "follow_up": _l("Suivi"),
 }
 DEFAULT_INSTRUCTIONS = {
-    "setup": _l("Installez-vous : scannez le QR code de votre table."),
-    "diagnostic": _l("Écrivez vos constats, un constat à la fois, chacun avec sa thématique."),
-    "axes": _l("Regroupez vos constats en axes, nommez-les, puis votez avec vos gommettes."),
-    "consolidation": _l("Regardez la plénière : nous retenons ensemble les axes prioritaires."),
-    "drafting": _l("Choisissez un axe prioritaire et rédigez votre fiche projet ensemble."),
+    "setup": _l("Installez-vous. Scannez le QR code de votre table."),
+    "diagnostic": _l("Écrivez ce que vous voyez dans votre quartier. Une idée par constat."),
+    "axes": _l("Rangez ensemble les constats qui vont ensemble : ce sont les axes. "
+               "Puis votez avec vos gommettes."),
+    "consolidation": _l("Regardez le grand écran. "
+                        "Ensemble, nous choisissons les axes les plus importants."),
+    "drafting": _l("Écrivez votre fiche projet ensemble. Le ou la capitaine choisit l'axe."),
     # "pitches" is built from the pitch length: see default_instruction.
     "selection": _l("Le jury choisit les prototypes et les projets à étudier."),
     "follow_up": _l("Merci ! Les résultats restent consultables."),

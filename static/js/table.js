@@ -10,7 +10,8 @@
   var views = document.getElementById("views");
   if (!t || !views) return;
 
-  t.anchorOn(".note[id], .axis-head[id], .card-field[id], #my-dots, #step, .compose, .column-unsorted");
+  // What can hold the page in place: the things people look at, never what is sticky.
+  t.anchorOn(".note[id], .axis-head[id], .card-field[id], #note-form, #card-history");
 
   // ---- Views and the step ------------------------------------------------------------
   function step() { return document.getElementById("step"); }

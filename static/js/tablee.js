@@ -117,7 +117,11 @@
   var touched = null;
   var FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]";
   body.addEventListener("pointerdown", function (event) { touched = event.target; }, true);
-  body.addEventListener("focusin", function (event) { touched = event.target; });
+  body.addEventListener("focusin", function (event) {
+    // A tap on plain text focuses its nearest focusable ancestor (the whole <main>): the
+    // element under the finger says more.
+    if (!(touched && event.target.contains(touched))) touched = event.target;
+  });
 
   function onScreen(el) {
     var box = el.getBoundingClientRect();
@@ -126,8 +130,18 @@
   function anchor() {
     if (!anchors) return null;
     var near = touched && touched.closest && document.contains(touched) ? touched.closest(anchors) : null;
-    var el = near && near.id && onScreen(near) ? near
-      : Array.prototype.find.call(document.querySelectorAll(anchors), function (c) { return c.id && onScreen(c); });
+    var el = near && near.id && onScreen(near) ? near : null;
+    if (!el) {
+      // Else the one nearest the middle of the screen, where the eyes usually are.
+      var middle = window.innerHeight / 2;
+      var best = Infinity;
+      document.querySelectorAll(anchors).forEach(function (c) {
+        if (!c.id || !onScreen(c)) return;
+        var box = c.getBoundingClientRect();
+        var distance = Math.abs((box.top + box.bottom) / 2 - middle);
+        if (distance < best) { best = distance; el = c; }
+      });
+    }
     return el ? {id: el.id, top: el.getBoundingClientRect().top} : null;
   }
   // Where focus is, said in a way that survives the element being replaced: its id, or

@@ -121,7 +121,7 @@ def test_the_captain_merges_two_notes_and_undoes_it(open_page, live, live_event)
     post_note(bob, "Les bus s'arrêtent trop tôt")
     expect(cap.locator("#notes .note")).to_have_count(2)
     # Only the captain sees the merge tools, in each note's « ⋯ » menu.
-    open_menu(note(bob, "Pas assez de bus"))
+    expect(note(bob, "Pas assez de bus").locator(".note-more")).to_be_hidden()
     expect(bob.locator("#columns").get_by_role("checkbox")).to_have_count(0)
     for text in ("Pas assez de bus", "Les bus s'arrêtent"):
         open_menu(note(cap, text)).get_by_label("Choisir pour fusionner").check()

@@ -214,7 +214,7 @@ def test_the_cards_list_of_notes_follows_the_board_live(open_page, live, live_ev
     choices = bob.locator("#card-note-choices")
     expect(choices.get_by_text("Les constats de la table apparaîtront ici.")).to_be_visible()
 
-    awa.get_by_role("link", name="Constats").click()
+    awa.get_by_role("link", name="Constats", exact=True).click()
     post_note(awa, "Pas de bus après 21 h")
     choice = choices.get_by_label("Pas de bus après 21 h")
     expect(choice).to_be_visible(timeout=2000)

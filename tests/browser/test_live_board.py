@@ -73,8 +73,8 @@ def test_author_edits_in_place_and_peers_see_it(open_page, live, live_event):
     bob = join(open_page, live, t1, "Bob")
     post_note(awa, "Premier jet")
     expect(bob.locator("#notes .note")).to_have_count(1)
-    # Only the author sees the edit button.
-    open_menu(bob.locator("#notes .note"))
+    # Only the author sees the edit button (Bob, neither author nor captain, sees no menu).
+    expect(bob.locator("#notes .note .note-more")).to_be_hidden()
     expect(bob.get_by_role("button", name="Modifier")).to_have_count(0)
     open_menu(awa.locator("#notes .note")).get_by_role("button", name="Modifier").click()
     awa.get_by_label("Constat", exact=True).fill("Version revue")

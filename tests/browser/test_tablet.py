@@ -149,7 +149,7 @@ def test_what_the_person_looks_at_stays_put_when_another_tablet_posts(
     bob = tablet(open_page, live, table, "Bob", size)
     axis = create_axis(awa, "Transports")
     create_axis(awa, "Logement")
-    bob.get_by_role("link", name="Constats").tap()
+    bob.get_by_role("link", name="Constats", exact=True).tap()
     for i in range(3):
         post_note(bob, f"Constat numéro {i}")
     expect(awa.locator("#notes .note")).to_have_count(3)
@@ -162,6 +162,7 @@ def test_what_the_person_looks_at_stays_put_when_another_tablet_posts(
     for i in range(3, 6):
         post_note(bob, f"Un constat de plus, le numéro {i}, assez long pour prendre deux lignes")
         expect(awa.locator("#notes .note")).to_have_count(i + 1)
+        awa.wait_for_timeout(300)  # past htmx's settling
         assert abs(title.bounding_box()["y"] - before) <= 1
     # A move pushes the whole region again: still in place.
     bob.get_by_role("link", name="Axes et gommettes").tap()
@@ -207,7 +208,7 @@ def test_the_captain_ticks_two_notes_and_the_merge_bar_is_right_there(
     table = event.tables[0]
     cap = tablet(open_page, live, table, "Cap", size, captain=True)
     bob = tablet(open_page, live, table, "Bob", size)
-    bob.get_by_role("link", name="Constats").tap()
+    bob.get_by_role("link", name="Constats", exact=True).tap()
     post_note(bob, "Pas assez de bus le soir")
     post_note(bob, "Les bus s'arrêtent trop tôt")
     expect(cap.locator("#notes .note")).to_have_count(2)
