@@ -17,7 +17,7 @@ TRASH_SHOWN = 5
 # (the others stay one tab away). The views, in the order of their tabs:
 VIEWS = ("notes", "axes", "card", "pitch")
 VIEW_LABELS = {"notes": _l("Constats"), "axes": _l("Axes et gommettes"),
-               "card": _l("Fiche projet"), "pitch": _l("Pitch")}
+               "card": _l("Fiche projet"), "pitch": _l("Présentation")}
 STEP_VIEWS = {"setup": "notes", "diagnostic": "notes", "axes": "axes", "consolidation": "axes",
               "drafting": "card", "pitches": "pitch", "selection": "card", "follow_up": "card"}
 STEP_NUMBERS = {phase: number for number, phase in enumerate(PHASES, 1)}

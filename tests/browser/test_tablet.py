@@ -5,6 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from board import db
+from board.screens.board import STEP_NUMBERS
+from board.screens.day import PHASE_LABELS
 
 from .conftest import join, serious_violations, wait_online
 from .test_axes import create_axis, post_note
@@ -23,8 +25,12 @@ def tablet(open_page, live, table, name, size, captain=False):
 
 
 def set_phase(console, phase):
-    console.get_by_label("Étape de l'événement").select_option(phase)
-    console.get_by_role("button", name="Passer à cette étape").click()
+    """The organizer moves the event to `phase` from the régie's timeline, and confirms."""
+    number = STEP_NUMBERS[phase]
+    label = str(PHASE_LABELS[phase])
+    console.get_by_role("link", name=f"{number}. {label}").click()
+    console.get_by_role("button", name=f"Oui, passer à « {label} »").click()
+    expect(console.locator("#confirm-dialog")).to_be_hidden()
 
 
 def no_violations(page):
