@@ -14,13 +14,15 @@ def post_note(page, text, theme="Éducation"):
     expect(page.locator("#board .note-text", has_text=text)).to_be_visible()
 
 
-def touch_drag(page, handle, target, steps=12):
+def touch_drag(page, handle, target, steps=12, scroll=True):
     """Drag with one finger: real touch events, as a tablet's screen sends them.
 
-    The page is scrolled first so that the grip sits near the top of the screen and the
-    target below it on the same screen, as a person would before dragging."""
-    handle.scroll_into_view_if_needed()
-    page.evaluate("y => window.scrollBy(0, y - 120)", handle.bounding_box()["y"])
+    The page is scrolled first (unless `scroll` is false) so that the grip sits near the top
+    of the screen and the target below it on the same screen, as a person would before
+    dragging. The finger never waits at the screen's edge for the page to scroll."""
+    if scroll:
+        handle.scroll_into_view_if_needed()
+        page.evaluate("y => window.scrollBy(0, y - 120)", handle.bounding_box()["y"])
     cdp = page.context.new_cdp_session(page)
     start, end = handle.bounding_box(), target.bounding_box()
     viewport = page.viewport_size
@@ -176,6 +178,7 @@ def test_the_organizer_gathers_axes_and_the_plenary_shows_them_live(
     cap = captains[0]
     refetches = []
     cap.on("request", lambda r: refetches.append(r.url) if "/table/tableau" in r.url else None)
+    show_view(cap, "Fiche projet")
     choices = cap.locator("#card-priority_axis_id option[id]")
     expect(choices).to_have_count(0)
     expect(cap.locator(".no-priority-axes")).to_be_visible()

@@ -8,7 +8,7 @@ from board import db
 from board.screens.board import STEP_NUMBERS
 
 from .conftest import join, serious_violations, wait_online
-from .test_axes import create_axis, post_note
+from .test_axes import create_axis, post_note, touch_drag
 from .test_live_board import open_menu
 from .test_day import console_page, synced  # noqa: F401 - the fixture is used by name
 
@@ -30,7 +30,7 @@ def set_phase(console, phase):
     label = PHASE_LABELS[phase]
     console.get_by_role("link", name=f"{number}. {label}").click()
     console.get_by_role("button", name=f"Oui, passer à « {label} »").click()
-    expect(console.locator("#confirm-dialog")).to_be_hidden()
+    expect(console.locator(".now-step")).to_contain_text(f"{number}. {label}", timeout=15_000)
 
 
 def no_violations(page):
@@ -112,12 +112,13 @@ def test_the_organizer_changes_the_step_and_every_tablet_follows_voting_included
 
     set_phase(console, "axes")
     for page in (awa, cap):
-        expect(page.locator("h1")).to_have_text("Axes", timeout=3000)
+        expect(page.locator("h1")).to_have_text("Axes", timeout=10_000)
         expect(page.locator("#my-dots")).to_be_visible()
         expect(page.locator("#my-dots")).to_contain_text("Il vous reste 3 gommettes")
         expect(page.get_by_label("Votre constat")).to_be_hidden()
     expect(bob.locator("#card")).to_be_visible()
     expect(bob.locator("#step-notice")).to_be_visible()
+    no_violations(bob)
     bob.get_by_role("link", name="Aller à l'étape en cours").tap()
     expect(bob.locator("#my-dots")).to_be_visible()
     expect(bob.locator("#step-notice")).to_be_hidden()
@@ -134,9 +135,9 @@ def test_the_organizer_changes_the_step_and_every_tablet_follows_voting_included
     # The afternoon: the card comes first, everywhere.
     set_phase(console, "drafting")
     for page in (awa, bob, cap):
-        expect(page.locator("#card")).to_be_visible(timeout=3000)
+        expect(page.locator("#card")).to_be_visible(timeout=10_000)
         expect(page.locator("#my-dots")).to_be_hidden()
-    expect(awa.get_by_role("button", name="+ Gommette")).to_have_count(0, timeout=3000)
+    expect(awa.get_by_role("button", name="+ Gommette")).to_have_count(0, timeout=10_000)
 
 
 def axes_step(event):
@@ -261,3 +262,47 @@ def test_a_note_conflict_names_who_shows_both_texts_and_lets_one_take_theirs(
     expect(awa.locator("#notes .note-text")).to_have_text("Version de Capucine")
     expect(awa.locator("[data-editing]")).to_have_count(0)
     expect(cap.locator("#notes .note-text")).to_have_text("Version de Capucine")
+
+
+def test_in_landscape_the_notes_to_sort_stay_beside_every_axis_for_a_drag(
+        open_page, live, live_event):
+    event = live_event
+    axes_step(event)
+    table = event.tables[0]
+    awa = tablet(open_page, live, table, "Awa", LANDSCAPE)
+    awa.get_by_role("link", name="Constats", exact=True).tap()
+    for text in ("Pas de bus le soir", "Les trottoirs sont trop étroits"):
+        post_note(awa, text)
+    names = [f"Axe numéro {i}" for i in range(1, 7)]
+    for name in names:
+        create_axis(awa, name)
+    # The last axis, far down the page: the notes to sort are still beside it.
+    last = awa.locator("#axes .axis", has_text=names[-1])
+    last.scroll_into_view_if_needed()
+    awa.evaluate("window.scrollBy(0, 200)")
+    grip = awa.locator("#notes .note", has_text="Pas de bus").locator(".note-grip")
+    expect(grip).to_be_in_viewport()
+    touch_drag(awa, grip, last.locator(".column-notes"), scroll=False)
+    expect(last.locator(".note")).to_have_count(1, timeout=5000)
+    expect(last).to_contain_text("Pas de bus le soir")
+
+
+def test_focus_stays_where_the_person_was_after_posting_and_moving(open_page, live, live_event):
+    event = live_event
+    axes_step(event)
+    awa = tablet(open_page, live, event.tables[0], "Awa", PORTRAIT)
+    awa.get_by_role("link", name="Constats", exact=True).tap()
+    awa.get_by_label("Votre constat").fill("Un constat écrit au clavier")
+    awa.get_by_role("button", name="Publier").focus()
+    awa.keyboard.press("Enter")
+    expect(awa.locator("#notes .note")).to_have_count(1)
+    # The next constat is written in the same box, not from the top of the page.
+    expect(awa.get_by_label("Votre constat")).to_be_focused()
+    create_axis(awa, "Transports")
+    awa.locator("#notes .note .move-open").focus()
+    awa.keyboard.press("Enter")
+    target = awa.get_by_role("dialog").get_by_role("button", name="Transports")
+    target.focus()
+    awa.keyboard.press("Enter")
+    expect(awa.locator("#axes .note")).to_have_count(1, timeout=5000)
+    expect(awa.locator("#axes .note .move-open")).to_be_focused()
