@@ -174,6 +174,7 @@ class Run:
         self.tasks: set[asyncio.Task] = set()
         self.closing = False
         self.recoveries: set[asyncio.Task] = set()
+        self.join_failures = 0
 
     def marker(self) -> str:
         # Generator k of n counts k+1, k+1+n, ...: unique across generators.
@@ -186,7 +187,15 @@ class Run:
         async def one(tablet):
             async with gate:
                 await tablet.join()
-                await tablet.connect()
+                for attempt in range(5):  # a busy server refuses some: retry as a page does
+                    try:
+                        await tablet.connect()
+                        break
+                    except socketio.exceptions.ConnectionError:
+                        await asyncio.sleep(1 + attempt)
+                else:  # left out of the run (counted), as if asleep all along
+                    self.join_failures += 1
+                    tablet.offline.append((0.0, float("inf")))
             n = next(done)
             if progress and n % 200 == 0:
                 progress(n)
@@ -240,7 +249,8 @@ class Run:
             **{f"refetches_{why}": sum(v.why.get(why, 0) for v in views)
                for why in ("hello", "gap", "tick")},
             "sockets_dropped": sum(v.drops for v in views),
-            "refetch_errors": sum(v.refetch_errors for v in views)})
+            "refetch_errors": sum(v.refetch_errors for v in views),
+            "tablets_not_seated": self.join_failures})
 
     def _idle_tablet(self):
         for _ in range(20):
