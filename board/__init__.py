@@ -70,6 +70,14 @@ def create_app(test_config=None):
         RATELIMIT_JOIN_CODE="60 per minute",
         RATELIMIT_WRITES="60 per minute",
         ORGANIZER_LINK_MAX_AGE=12 * 3600,
+        # One person, a few pages: their tablet, a reload, a second tab. More is a script.
+        SOCKETS_PER_PERSON=4,
+        # Axes a table may have: a real morning makes a dozen; far more is a flood that
+        # every tablet of the table would have to draw.
+        AXES_PER_TABLE=60,
+        # A tablet's presence (the card field it writes in) reaches the table at most once
+        # per this many seconds; what it says meanwhile is kept, and the latest goes out then.
+        PRESENCE_INTERVAL=0.5,
         PROXY_COUNT=0,
         # Writes one process serves at once; past that, answered 503 at once (limits.py).
         WRITES_IN_FLIGHT=32,

@@ -7,8 +7,10 @@ a person may not do, they never decide it.
 from functools import wraps
 
 from flask import abort, g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import Forbidden, NotFound
 
 from .extensions import db
 from .models import Event, Note, Organizer, Participant, Table
@@ -17,7 +19,8 @@ from .models import Event, Note, Organizer, Participant, Table
 # theme, to render a note): load them with the person, in one query (a row per theme,
 # of which an event has a handful; half the time of a second query for the themes).
 # One statement built once: SQLAlchemy then reuses its compiled form and cache key.
-_SEATED = (select(Participant).where(Participant.id == bindparam("ident"))
+_SEATED = (select(Participant).where(Participant.id == bindparam("ident"),
+                                     Participant.unseated_at.is_(None))
            .options(joinedload(Participant.table).joinedload(Table.event).joinedload(Event.themes)))
 
 
@@ -38,7 +41,25 @@ def current_participant() -> Participant | None:
 
 
 def current_organizer() -> Organizer | None:
-    return _signed_in("organizer_id", lambda ident: db.session.get(Organizer, ident))
+    return _signed_in("organizer_id", _organizer_of_session)
+
+
+def _organizer_of_session(ident: int) -> Organizer | None:
+    # A session made before the organizer signed out elsewhere or changed their password
+    # carries an older epoch: it is over.
+    organizer = db.session.get(Organizer, ident)
+    if organizer is None or session.get("organizer_epoch", 0) != organizer.session_epoch:
+        return None
+    return organizer
+
+
+def was_unseated() -> bool:
+    """This tablet's person was seated, and the organizer took the seat back."""
+    ident = session.get("participant_id")
+    if not isinstance(ident, int):
+        return False
+    return db.session.scalar(select(Participant.unseated_at).where(
+        Participant.id == ident)) is not None
 
 
 def sign_in_participant(participant: Participant) -> None:
@@ -49,6 +70,22 @@ def sign_in_participant(participant: Participant) -> None:
 def sign_in_organizer(organizer: Organizer) -> None:
     session.permanent = True
     session["organizer_id"] = organizer.id
+    session["organizer_epoch"] = organizer.session_epoch
+
+
+# What an unseated tablet is told, on its page, in its toasts and on its socket.
+UNSEATED = _l("Vous n'êtes plus assis·e à cette table : l'organisation a renouvelé ses codes "
+              "ou vous a retiré·e. Rejoignez-la de nouveau avec le code de la table.")
+
+
+class Unseated(Forbidden):
+    """The tablet's person no longer has a seat (web.py shows the join page, saying why)."""
+
+    description = UNSEATED
+
+
+class Gone(NotFound):
+    """A link that worked and was replaced (a plenary token rotated): the page says so."""
 
 
 def participant_required(view):
@@ -57,6 +94,8 @@ def participant_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if current_participant() is None:
+            if was_unseated():
+                raise Unseated()
             if request.headers.get("HX-Request"):
                 abort(401)
             return redirect(url_for("tables.index"))

@@ -15,7 +15,7 @@ from .extensions import db
 from .limits import write_limit
 from .models import Axis, Note
 from .schemas import axis_schema, merge_schema, move_schema, vote_schema, vote_state_schema
-from .screens.board import columns_context, dots_context
+from .screens.board import axis_context, dots_context
 from .web import wants_fragment
 
 bp = Blueprint("axes", __name__, url_prefix="/axes")
@@ -83,21 +83,20 @@ def create():
     me = current_participant()
     form = request.form.to_dict()
     try:
-        services.create_axis(me.table, axis_schema.load(form))
+        axis = services.create_axis(me.table, axis_schema.load(form))
     except ValidationError as error:
         return _axis_form(form, error.messages, 422)
-    realtime.columns_changed(me.table)
+    realtime.axis_added(axis)
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return _axis_form({"theme_id": form.get("theme_id")}, status=201)
 
 
 def _head(axis, status=200):
-    context = columns_context(axis.table)
-    item = next((i for i in context["table_axes"] if i["axis"].id == axis.id), None)
-    if item is None:
+    context = axis_context(axis)
+    if context["item"]["index"] < 0:
         abort(404)
-    return render_template("axes/_axis_head.html", item=item, table=axis.table, **context), status
+    return render_template("axes/_axis_head.html", **context), status
 
 
 @bp.get("/<int:axis_id>")
@@ -129,7 +128,7 @@ def update(axis_id):
     except ValidationError as error:
         return render_template("axes/_axis_edit.html", axis=axis, values=form,
                                errors=error.messages, themes=axis.table.event.themes), 422
-    realtime.columns_changed(axis.table)
+    realtime.axis_changed(axis)
     if not wants_fragment():
         return redirect(url_for("tables.show"))
     return _head(axis)

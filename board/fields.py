@@ -34,6 +34,18 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return text.strip()
 
 
+# Letters that draw nothing (the Hangul fillers): a name made of them would look empty.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
+def visible_letter(text: str) -> None:
+    """A first name shows at least one letter: spaces, marks, emoji or look-empty letters
+    alone would leave the others with nobody to read."""
+    if not any(unicodedata.category(ch).startswith("L") and ch not in _BLANK_LETTERS
+               for ch in text):
+        raise ValidationError([_l("Votre prénom doit contenir au moins une lettre.")])
+
+
 def _as_lists(messages):
     """Marshmallow wraps only plain str messages in lists; ours are lazy, so wrap them here."""
     if isinstance(messages, dict):

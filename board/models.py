@@ -63,12 +63,33 @@ class Sequenced:
         return _BUMPS[cls]
 
 
+_DUMMY_HASH: list[str] = []
+
+
+def check_dummy_password(password: str) -> bool:
+    """Check a password against a hash made like a real one, and fail: as long as a check
+    against an organizer's hash (see the sign-in)."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_urlsafe(16)))
+    check_password_hash(_DUMMY_HASH[0], password)
+    return False
+
+
 class Organizer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    # A session is good while it carries the organizer's current epoch: signing out or a
+    # new password moves it on, which ends every other session at their next request.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A sign-in link carries the serial it was made at; using one, or a new password,
+    # moves it on, so a link works once.
+    link_serial: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
+        if self.password_hash:  # a change: the sessions and links made before it end
+            self.session_epoch = (self.session_epoch or 0) + 1
+            self.link_serial = (self.link_serial or 0) + 1
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
@@ -178,6 +199,9 @@ class Participant(db.Model):
     is_captain: Mapped[bool] = mapped_column(default=False)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the organizer takes the seat back (codes regenerated, or removed from the
+    # console): the tablet is no longer at the table; what the person wrote stays.
+    unseated_at: Mapped[datetime | None]
 
     table: Mapped[Table] = relationship(back_populates="participants")
 

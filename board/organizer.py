@@ -18,13 +18,14 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from . import services
-from .auth import organizer_required, sign_in_organizer
+from .auth import current_organizer, organizer_required, sign_in_organizer
 from .extensions import db, limiter
 from .limits import write_limit
-from .models import Event, Organizer, Table
+from .models import Event, Organizer, Participant, Table, check_dummy_password
+from .realtime import seats_taken_back, wall_link_changed
 from .schemas import event_schema, event_settings_schema, login_schema
 from .screens.record import FIGURE_LABELS, figures
-from .web import new_key
+from .web import new_key, safe_next
 
 bp = Blueprint("organizer", __name__, url_prefix="/organisation")
 
@@ -50,13 +51,28 @@ def _link_serializer():
 
 
 def sign_in_link(organizer: Organizer) -> str:
-    """A link that signs this organizer in, valid for ORGANIZER_LINK_MAX_AGE seconds."""
-    token = _link_serializer().dumps(organizer.id)
+    """A link that signs this organizer in once, within ORGANIZER_LINK_MAX_AGE seconds, as
+    long as nobody used a link made after it and the password did not change meanwhile."""
+    token = _link_serializer().dumps([organizer.id, organizer.link_serial])
     return url_for("organizer.link", token=token, _external=True)
 
 
-def _safe_next(target):
-    return target if target and target.startswith("/") and not target.startswith("//") else None
+def _link_organizer(token) -> tuple[Organizer, int] | None:
+    try:
+        ident, serial = _link_serializer().loads(
+            token, max_age=current_app.config["ORGANIZER_LINK_MAX_AGE"])
+    except (BadSignature, TypeError, ValueError):
+        return None
+    organizer = db.session.get(Organizer, ident) if isinstance(ident, int) else None
+    if organizer is None or serial != organizer.link_serial:
+        return None
+    return organizer, serial
+
+
+def _dead_link():
+    return render_template("organizer/login.html", values={}, errors={
+        "password": [_("Ce lien de connexion a expiré ou a déjà servi. Connectez-vous avec "
+                       "votre mot de passe, ou demandez un nouveau lien.")]}), 400
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -73,9 +89,13 @@ def login():
         else:
             organizer = db.session.scalar(
                 select(Organizer).where(Organizer.username == data["username"]))
-            if organizer is not None and organizer.check_password(data["password"]):
+            # An unknown username costs a hash check too: the answer's time must not tell
+            # which usernames exist.
+            if organizer is None:
+                check_dummy_password(data["password"])
+            elif organizer.check_password(data["password"]):
                 sign_in_organizer(organizer)
-                return redirect(_safe_next(request.args.get("next")) or url_for(".index"))
+                return redirect(safe_next(request.args.get("next"), url_for(".index")))
             errors = {"password": [_("Identifiant ou mot de passe incorrect.")]}
         values.pop("password", None)
     status = 422 if errors else 200
@@ -84,24 +104,31 @@ def login():
 
 @bp.get("/lien/<token>")
 def link(token):
-    """Sign in from a link printed by `make run` or `flask organizer link`."""
-    try:
-        organizer_id = _link_serializer().loads(
-            token, max_age=current_app.config["ORGANIZER_LINK_MAX_AGE"])
-    except BadSignature:
-        return render_template("organizer/login.html", values={}, errors={
-            "password": [_("Ce lien de connexion a expiré. Connectez-vous avec votre mot de "
-                           "passe.")]}), 400
-    organizer = db.session.get(Organizer, organizer_id)
-    if organizer is None:
-        abort(404)
-    sign_in_organizer(organizer)
+    """A printed sign-in link (`make run`, `flask organizer link`) opens this page; its
+    button signs in. Opening the page spends nothing, so a link previewer cannot use it up."""
+    if _link_organizer(token) is None:
+        return _dead_link()
+    return render_template("organizer/link.html", token=token)
+
+
+@bp.post("/lien/<token>")
+def use_link(token):
+    """Sign in with the link, which then stops working."""
+    found = _link_organizer(token)
+    if found is None or not services.use_sign_in_link(*found):
+        return _dead_link()
+    sign_in_organizer(found[0])
     return redirect(url_for(".index"))
 
 
 @bp.post("/deconnexion")
 def logout():
+    """Sign out here and everywhere else this organizer is signed in."""
+    organizer = current_organizer()
+    if organizer is not None:
+        services.end_sessions(organizer)
     session.pop("organizer_id", None)
+    session.pop("organizer_epoch", None)
     return redirect(url_for(".login"))
 
 
@@ -216,17 +243,61 @@ def settings(event_id):
     return redirect(url_for(".show", event_id=event.id))
 
 
+def _table_or_404(event_id, table_id) -> Table:
+    table = db.session.get(Table, table_id)
+    if table is None or table.event_id != event_id:
+        abort(404)
+    return table
+
+
 @bp.post("/evenements/<int:event_id>/tables/<int:table_id>/codes")
 @organizer_required
 @write_limit
 def regenerate(event_id, table_id):
-    """New codes for one table (a sheet was lost or photographed)."""
-    table = db.session.get(Table, table_id)
-    if table is None or table.event_id != event_id:
-        abort(404)
-    services.regenerate_codes(table)
+    """New codes for one table (a sheet was lost or photographed): whoever came in with the
+    old captain code loses their seat, and everyone at the table if the box is ticked."""
+    table = _table_or_404(event_id, table_id)
+    sids = services.regenerate_codes(table, everyone=request.form.get("everyone") == "1")
+    seats_taken_back(table, sids)
     if request.headers.get("HX-Request"):
         return render_template("organizer/_table_row.html", table=table)
+    return redirect(url_for(".show", event_id=event_id))
+
+
+@bp.get("/evenements/<int:event_id>/tables/<int:table_id>/places")
+@organizer_required
+def seats(event_id, table_id):
+    """Who is seated at one table, loaded when the organizer opens that table's list."""
+    table = _table_or_404(event_id, table_id)
+    return render_template("organizer/_seats.html", table=table, people=services.seated(table),
+                           connected=services.connected_ids(table))
+
+
+@bp.post("/evenements/<int:event_id>/tables/<int:table_id>/places/<int:participant_id>/retirer")
+@organizer_required
+@write_limit
+def unseat(event_id, table_id, participant_id):
+    """Take one person's seat back: their tablet goes back to the join page."""
+    table = _table_or_404(event_id, table_id)
+    person = db.session.get(Participant, participant_id)
+    if person is None or person.table_id != table.id:
+        abort(404)
+    seats_taken_back(table, services.unseat_one(person))
+    if request.headers.get("HX-Request"):
+        return seats(event_id, table_id)
+    return redirect(url_for(".show", event_id=event_id))
+
+
+@bp.post("/evenements/<int:event_id>/pleniere/jeton")
+@organizer_required
+@write_limit
+def new_wall_link(event_id):
+    """A new link for the plenary screens; the old one stops working at once."""
+    event = _event_or_404(event_id)
+    services.new_plenary_token(event)
+    wall_link_changed(event)
+    if request.headers.get("HX-Request"):
+        return "", 204, {"HX-Redirect": url_for(".show", event_id=event_id)}
     return redirect(url_for(".show", event_id=event_id))
 
 

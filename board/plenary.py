@@ -1,8 +1,10 @@
 """The plenary screen: the whole room at projector size, read-only, behind its own token."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .auth import Gone
 from .extensions import db
 from .models import Event
 from .screens.wall import wall_context
@@ -13,7 +15,9 @@ bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
 def _event(token) -> Event:
     event = db.session.scalar(select(Event).where(Event.plenary_token == token))
     if event is None:
-        abort(404)
+        # Also what an old link gets once the organizer gave the wall a new one.
+        raise Gone(_("Ce lien d'écran de plénière n'est pas (ou plus) valide : l'organisation "
+                     "a pu le renouveler. Ouvrez le lien de plénière affiché dans sa console."))
     return event
 
 

@@ -16,11 +16,12 @@ a tablet's presence in a card field, and the console's remote buttons.
 
 import re
 import threading
+import time
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 
-from flask import current_app, g, render_template, request
+from flask import current_app, g, render_template, request, session
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, emit, join_room
@@ -29,13 +30,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from . import services
-from .auth import can_watch_event, current_organizer, current_participant
+from .auth import UNSEATED, can_watch_event, current_organizer, current_participant, was_unseated
 from .card import CARD_FIELDS
 from .extensions import db, socketio
 from .limits import spend_write, too_fast
-from .models import Event, Table, live_notes
+from .models import Axis, Event, Participant, Table, live_notes
 from .schemas import presence_schema, remote_schema, socket_auth_schema
-from .screens.board import card_context, columns_context, is_linked, linked_note_ids
+from .screens.board import (
+    axis_context,
+    card_context,
+    columns_context,
+    is_linked,
+    linked_note_ids,
+)
 from .screens.day import console_context, now
 from .screens.wall import priority_groups, table_cards, wall_mark
 
@@ -45,6 +52,9 @@ _server_id = None
 # "connect" or "disconnect"; python-socketio would route it to these handlers, so they
 # act only on the real thing.
 _opened: set[str] = set()
+# The plenary screens this process holds, with the token each opened with: a renewed
+# token closes them (see wall_link_changed).
+_walls: dict[str, tuple[int, str]] = {}
 
 
 def init_app(app):
@@ -55,6 +65,10 @@ def init_app(app):
     socketio.on_event("presence", presence)
     socketio.on_event("remote", remote)
     app.after_request(_tell_the_writer)
+    # What this process remembers of its sockets belongs to the server made here.
+    _walls.clear()
+    _presence_sent.clear()
+    _presence_waiting.clear()
 
 
 def server_id() -> str:
@@ -75,6 +89,11 @@ def event_room(event_id: int) -> str:
 
 def console_room(event_id: int) -> str:
     return f"console-{event_id}"
+
+
+def wall_room(event_id: int) -> str:
+    """The screens that opened the wall with its token (not the consoles)."""
+    return f"wall-{event_id}"
 
 
 # ---- Rendering once per room, and sending -------------------------------------------
@@ -189,6 +208,29 @@ def consolidation_stale(event_id: int) -> None:
     socketio.emit("push", {"stale": "consolidation"}, to=console_room(event_id))
 
 
+def axis_changed(axis) -> None:
+    """An axis renamed (or given another theme): that axis alone, not the table's every
+    axis (at hundreds of axes the whole region is a megabyte for each tablet)."""
+    table_changed(axis.table, render("axes/_axis.html", axis_oob="true", **axis_context(axis)))
+
+
+def axis_added(axis) -> None:
+    """A new axis, last: it is appended, and the axis before it gains its « → » button.
+    The first two axes change the region around them (the empty message, the sort
+    button), so they push it whole."""
+    context = axis_context(axis)
+    if context["axes_count"] <= 2:
+        columns_changed(axis.table)
+        return
+    html = render("axes/_axis.html", axis_oob="beforeend:#axes", **context)
+    before = db.session.scalar(select(Axis).where(
+        Axis.table_id == axis.table_id, Axis.deleted_at.is_(None), Axis.id != axis.id)
+        .order_by(Axis.position.desc(), Axis.id.desc()).limit(1))
+    if before is not None:
+        html += render("axes/_axis_head.html", head_oob=True, **axis_context(before))
+    table_changed(axis.table, html)
+
+
 def dots_changed(event) -> None:
     """The organizer changed the dots' settings: every tablet fetches its own dots left."""
     event_changed(event, tablets_html=render("axes/_my_dots_stale.html"))
@@ -234,13 +276,43 @@ def day_changed(event: Event) -> None:
                   console_html=banner + stage + controls + mark)
 
 
-def _presence_changed(table: Table) -> None:
-    """Push every field's 'who is writing here' to the table; not numbered, not replayed:
-    a refetched board renders presence from the database."""
+def seats_taken_back(table: Table, sids: list[str]) -> None:
+    """The organizer took seats back: each of their sockets hears ``gone`` (its page
+    reloads onto the join page, which says why) and is closed, in whichever process holds
+    it; the table's card and who writes where lose them."""
+    for sid in sids:
+        socketio.emit("gone", {"message": str(UNSEATED)}, to=sid)
+        socketio.server.disconnect(sid)
+    _card_changed(table)
+    _presence_changed(table)
+
+
+def wall_link_changed(event: Event) -> None:
+    """The plenary token was renewed: the screens opened with the old one hear ``gone``
+    (their page reloads onto a page that says the link changed) and are closed; a process
+    whose screens did not hear it closes them at its next housekeeping round."""
+    socketio.emit("gone", {}, to=wall_room(event.id))
+    _close_old_walls()
+
+
+def _close_old_walls() -> None:
+    if not _walls:
+        return
+    tokens = dict(db.session.execute(select(Event.id, Event.plenary_token).where(
+        Event.id.in_({event_id for event_id, _token in _walls.values()}))).all())
+    for sid, (event_id, token) in list(_walls.items()):
+        if tokens.get(event_id) != token:
+            _walls.pop(sid, None)
+            socketio.server.disconnect(sid, ignore_queue=True)
+
+
+def _presence_changed(table: Table, fields=CARD_FIELDS) -> None:
+    """Push the fields' 'who is writing here' (every field unless told which) to the table;
+    not numbered, not replayed: a refetched board renders presence from the database."""
     editing = services.editing_at(table.id)
     with rendering_for_room():
         html = "".join(render_template("proposals/_presence.html", name=field, oob=True,
-                                       editing=editing) for field in CARD_FIELDS)
+                                       editing=editing) for field in fields)
     socketio.emit("push", {"html": html}, to=table_room(table.id))
 
 
@@ -261,8 +333,14 @@ def connect(auth):
     kind, _sep, ident = wanted["room"].partition("-")
     if kind == "table":
         me = current_participant()
+        if me is None and was_unseated():
+            raise ConnectionRefusedError(str(UNSEATED), {"gone": True})
         if me is None or me.table_id != int(ident):
             raise ConnectionRefusedError(_("Connexion refusée : vous n'êtes pas à cette table."))
+        if services.sockets_of(me) >= current_app.config["SOCKETS_PER_PERSON"]:
+            raise ConnectionRefusedError(_("Connexion refusée : trop de pages ouvertes pour "
+                                           "une même personne. Fermez-en une, puis "
+                                           "rechargez celle-ci."))
         join_room(table_room(me.table_id))
         _opened.add(request.sid)
         services.open_connection(request.sid, me, server_id())
@@ -278,8 +356,12 @@ def connect(auth):
     else:
         event = db.session.get(Event, int(ident))
         if event is None or not can_watch_event(event, wanted["token"]):
-            raise ConnectionRefusedError(_("Connexion refusée : lien d'écran non valide."))
+            raise ConnectionRefusedError(_("Connexion refusée : lien d'écran non valide."),
+                                         {"gone": True})
         join_room(event_room(event.id))
+        if wanted["token"] is not None:
+            join_room(wall_room(event.id))
+            _walls[request.sid] = (event.id, wanted["token"])
         _opened.add(request.sid)
         emit("hello", {})
 
@@ -289,6 +371,7 @@ def disconnect(reason=None):
     if socketio.server.manager.is_connected(request.sid, "/"):
         return  # a forged "disconnect" event: the socket is still open
     _opened.discard(request.sid)
+    _walls.pop(request.sid, None)
     connection = services.close_connection(request.sid)
     if connection is not None:
         table = db.session.get(Table, connection.table_id)
@@ -309,12 +392,71 @@ def presence(data):
         wanted = presence_schema.load(data if isinstance(data, dict) else {})
     except ValidationError:
         return {"error": "invalid"}
+    # One presence per person reaches the table per PRESENCE_INTERVAL: within it, the
+    # latest word of each socket waits, and goes out when the interval is over. A flood
+    # of focus changes costs a dictionary write each, not a query, a write and a push
+    # (what waits is checked when it goes out: the socket must still be the person's).
+    ident = session.get("participant_id")
+    with _presence_lock:
+        waiting = _presence_waiting.get(ident)
+        if waiting is not None:
+            waiting[request.sid] = wanted["field"]
+            return {"ok": True}
     me = current_participant()
     if me is None:
         return {"error": "not a tablet"}
-    if services.set_editing(request.sid, me, wanted["field"]):
-        _presence_changed(me.table)
+    interval = current_app.config["PRESENCE_INTERVAL"]
+    moment = time.monotonic()
+    with _presence_lock:
+        waiting = _presence_waiting.get(me.id)
+        if waiting is not None:
+            waiting[request.sid] = wanted["field"]
+            return {"ok": True}
+        wait = _presence_sent.get(me.id, -interval) + interval - moment
+        if wait > 0:
+            _presence_waiting[me.id] = {request.sid: wanted["field"]}
+            socketio.start_background_task(_presence_after, current_app._get_current_object(),
+                                           me.id, wait)
+            return {"ok": True}
+        _presence_sent[me.id] = moment
+    _apply_presence(me, {request.sid: wanted["field"]})
     return {"ok": True}
+
+
+_presence_sent: dict[int, float] = {}  # person → when their presence last went out
+_presence_waiting: dict[int, dict[str, str | None]] = {}  # person → socket → latest field
+_presence_lock = threading.Lock()
+
+
+def _apply_presence(me, fields_by_socket: dict) -> None:
+    changed = set()
+    for sid, field in fields_by_socket.items():
+        changed |= services.set_editing(sid, me, field)
+    if changed:
+        _presence_changed(me.table, [f for f in CARD_FIELDS if f in changed])
+
+
+def send_waiting_presence(person_id: int) -> None:
+    """What a person said about their presence during the interval, sent now."""
+    with _presence_lock:
+        waiting = _presence_waiting.pop(person_id, None)
+        _presence_sent[person_id] = time.monotonic()
+    if waiting:
+        me = db.session.get(Participant, person_id)
+        if me is not None and me.unseated_at is None:
+            _apply_presence(me, waiting)
+
+
+def _presence_after(app, person_id: int, delay: float) -> None:
+    socketio.sleep(delay)
+    with app.test_request_context():
+        try:
+            send_waiting_presence(person_id)
+        except Exception:  # a database hiccup: the next focus change says it again
+            app.logger.exception("sending a presence failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
 
 
 # The console's remote buttons, sent over its socket: the same actions as its forms.
@@ -431,6 +573,7 @@ def housekeeping(presence_timeout: float) -> None:
     its own refetches, and a screen refetches when its wall changed.
     """
     services.keep_connections(server_id())
+    _close_old_walls()
     swept = services.sweep_connections(presence_timeout)
     if swept:
         _push_cards(swept)

@@ -19,6 +19,7 @@ from .fields import (
     OptionalId,
     Text,
     Version,
+    visible_letter,
 )
 from .models import CODE_ALPHABET, FOLLOW_UP_STATUSES, PHASES, SCREENS
 
@@ -33,7 +34,7 @@ class JoinSchema(BaseSchema):
     code = fields.String(required=True, error_messages={
         "required": _l("Saisissez le code de votre table."),
         "invalid": _l("Saisissez le code de votre table.")})
-    name = Text(NAME_MAX)
+    name = Text(NAME_MAX, validate=visible_letter)
     idempotency_key = IdempotencyKey()
 
     @pre_load

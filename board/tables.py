@@ -4,7 +4,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from marshmallow import ValidationError
 
 from . import services
-from .auth import current_participant, participant_required, sign_in_participant
+from .auth import current_participant, participant_required, sign_in_participant, was_unseated
 from .limits import join_per_address, join_per_code
 from .schemas import join_schema
 from .screens.board import board_context, shown_view
@@ -18,7 +18,8 @@ def index():
     """The join page: a code, a first name, one button."""
     if current_participant() is not None and not request.args.get("changer"):
         return redirect(url_for("tables.show"))
-    return render_template("tables/join.html", values={"idempotency_key": new_key()}, errors={})
+    return render_template("tables/join.html", values={"idempotency_key": new_key()}, errors={},
+                           unseated=was_unseated())
 
 
 @bp.get("/j/<code>")

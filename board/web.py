@@ -1,15 +1,28 @@
 """What every page shares: scripts and their CDN fallbacks, security headers, errors, language."""
 
+import unicodedata
 import uuid
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, RequestRedirect
 
-from .auth import current_organizer, current_participant
+from .auth import UNSEATED, Gone, Unseated, current_organizer, current_participant
 from .card import (
     BY_NAME,
     CARD_FIELDS,
@@ -57,9 +70,34 @@ SCRIPTS = {
     ),
 }
 
-CSP = ("default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self'; "
-       "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-       "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+# Scripts from the CDN: the exact files, never the whole host (anything else it serves
+# would run here too).
+CSP = ("default-src 'self'; script-src 'self' "
+       + " ".join(url for url, *_rest in SCRIPTS.values())
+       + "; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def safe_next(target, default: str) -> str:
+    """Where to send someone back to (after signing in, after switching language): a page of
+    this app, or `default`. Browsers forgive a lot (a backslash read as a slash, a tab or a
+    newline dropped, `//host`), so anything unusual is refused rather than cleaned, and what
+    is left must be a path the app answers with a page."""
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return default
+    if "\\" in target or any(unicodedata.category(ch)[0] in "CZ" for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") \
+            or parts.path.startswith("//"):
+        return default
+    try:
+        current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except RequestRedirect:
+        pass  # a page of ours, with or without its trailing slash
+    except HTTPException:
+        return default
+    return target
 
 
 @bp.route("/langue/<lang>", methods=["POST"])
@@ -67,10 +105,7 @@ def set_language(lang):
     """Switch the interface language and come back to the same page."""
     if lang in LANGUAGES:
         session["lang"] = lang
-    target = request.form.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next"), "/"))
 
 
 @bp.get("/evenements/<int:event_id>/themes.css")
@@ -188,12 +223,23 @@ def init_app(app):
     def unauthorised(error):
         return error_page(401, _("Rejoignez d'abord une table ou connectez-vous."))
 
+    @app.errorhandler(Unseated)
+    def unseated(error):
+        # Straight to the join page, saying why: the fragment's answer sends the page there.
+        if wants_fragment():
+            page, status, headers = error_page(403, str(UNSEATED))
+            return page, status, {**headers, "HX-Redirect": url_for("tables.index")}
+        return render_template("tables/join.html", values={"idempotency_key": new_key()},
+                               errors={}, unseated=True), 403
+
     @app.errorhandler(403)
     def forbidden(error):
         return error_page(403, _("Vous n'avez pas le droit de faire cela."))
 
     @app.errorhandler(404)
     def not_found(error):
+        if isinstance(error, Gone):
+            return error_page(404, str(error.description))
         return error_page(404, _("Cette page n'existe pas ou plus."))
 
     @app.errorhandler(405)

@@ -127,6 +127,8 @@ def app(database_url):
         "RATELIMIT_ENABLED": False,
         # Each plenary card at once: the tests read pushes right after a write.
         "PLENARY_CARD_DELAY": 0,
+        # Each presence at once too (the coalescing is tested with an interval of its own).
+        "PRESENCE_INTERVAL": 0,
     })
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     # Tests keep one app context open to reach the database, and Flask reuses it for every
@@ -328,7 +330,9 @@ class World:
                      "priority_id": self.priority.id,
                      "gathering": self.priority.sources[0].gathering,
                      "pitch_id": self.pitch.id, "proposal_id": self.proposal.id,
-                     "phase": "axes", "kind": "phase", "direction": "suivant"}
+                     "phase": "axes", "kind": "phase", "direction": "suivant",
+                     "participant_id": db.session.scalar(db.select(Participant.id).where(
+                         Participant.table_id == t1.id, Participant.name == "Awa"))}
         # Where one name means another thing on one endpoint.
         self._tokens = {}
         self.endpoint_args = {"exports.csv_file": {"kind": "notes"},

@@ -396,3 +396,50 @@ def test_simultaneous_moves_are_applied_one_after_the_other(app, event, tablet):
     positions = [n.position for n in db.session.scalars(db.select(Note).where(
         Note.axis_id == left.id).order_by(Note.position))]
     assert positions == list(range(len(positions)))
+
+
+def test_a_table_has_at_most_so_many_axes(app, event, tablet):
+    app.config["AXES_PER_TABLE"] = 3
+    awa, cap = tablet(event.tables[0], "Awa"), tablet(event.tables[0], "Cap", captain=True)
+    axes = [make_axis(awa, f"Axe {n}") for n in range(3)]
+    refused = awa.post("/axes/", {"name": "Un de trop", "theme_id": event.themes[0].id})
+    assert refused.status_code == 422
+    page = text(refused)
+    assert "Votre table a déjà 3 axes : c'est le maximum." in page
+    assert 'value="Un de trop"' in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Axis)) == 3
+    # Another table has its own room.
+    make_axis(tablet(event.tables[1], "Zoé"), "Ailleurs")
+    # A deleted axis makes room; bringing it back past the cap is refused too.
+    assert cap.post(f"/axes/{axes[0].id}/supprimer").status_code in (200, 204)
+    make_axis(awa, "À sa place")
+    back = cap.post(f"/axes/{axes[0].id}/restaurer")
+    assert back.status_code == 422 and "c'est le maximum" in text(back)
+
+
+def test_renaming_or_adding_an_axis_pushes_that_axis_not_every_axis(app, event, tablet):
+    awa, bob = tablet(event.tables[0], "Awa"), tablet(event.tables[0], "Bob")
+    _first, second = make_axis(awa, "Un"), make_axis(awa, "Deux")
+    note = make_note(awa, "Un constat rangé")
+    assert move(awa, note, second).status_code in (200, 204)
+    socket = bob.socket()
+    socket.get_received()
+    assert awa.post(f"/axes/{second.id}/modifier",
+                    {"name": "Deuxième", "theme_id": event.themes[1].id}).status_code == 200
+    [push] = pushes(socket)
+    assert 'id="columns"' not in push["html"]
+    assert re.findall(r'<section id="(axis-\d+)"', push["html"]) == [f"axis-{second.id}"]
+    assert 'hx-swap-oob="true"' in push["html"] and "Deuxième" in push["html"]
+    assert "Un constat rangé" in push["html"]  # the axis with its notes
+    assert "csrf_token" not in push["html"]
+    third = make_axis(awa, "Trois")
+    [push] = pushes(socket)
+    assert 'id="columns"' not in push["html"]
+    assert re.findall(r'<section id="(axis-\d+)"', push["html"]) == [f"axis-{third.id}"]
+    assert 'hx-swap-oob="beforeend:#axes"' in push["html"]
+    # The axis before it gains its « → »: its header comes along.
+    head = re.search(rf'<header id="axis-{second.id}-head".*?</header>', push["html"], re.S)
+    assert head and 'hx-swap-oob="true"' in head.group(0) and "→" in head.group(0)
+    # What a tablet that refetches sees is the same board.
+    board = text(bob.get("/table/tableau", htmx=True))
+    assert board.index("Un") < board.index("Deuxième") < board.index("Trois")

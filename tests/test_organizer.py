@@ -1,9 +1,10 @@
+import html
 import re
 
 import pytest
 
-from board import db
-from board.models import Event, Table
+from board import db, socketio
+from board.models import Axis, Event, Participant, Table
 
 from .conftest import csrf_token
 
@@ -120,17 +121,114 @@ def test_qr_sheet_has_one_svg_qr_code_per_table_pointing_at_its_join_link(consol
         assert f'd="{path}"' in expected
 
 
-def test_sign_in_link_works_until_it_expires(app, client, organizer):
+def _link_path(app, organizer):
     from board.organizer import sign_in_link
 
     with app.test_request_context():
-        link = sign_in_link(organizer)
-    path = re.sub(r"^https?://[^/]+", "", link)
-    assert client.get(path).status_code == 302
-    assert client.get("/organisation/").status_code == 200
+        return re.sub(r"^https?://[^/]+", "", sign_in_link(organizer))
+
+
+def _use_link(client, path):
+    """Open the link's page, then press its button."""
+    page = client.get(path)
+    if page.status_code != 200:
+        return page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))[1]
+    return client.post(path, data={"csrf_token": token})
+
+
+def test_sign_in_link_works_until_it_expires(app, client, organizer):
+    path = _link_path(app, organizer)
     app.config["ORGANIZER_LINK_MAX_AGE"] = -1
-    other = app.test_client()
-    assert other.get(path).status_code == 400
+    expired = _use_link(app.test_client(), path)
+    assert expired.status_code == 400
+    assert "a expiré ou a déjà servi" in expired.get_data(as_text=True)
+    app.config["ORGANIZER_LINK_MAX_AGE"] = 3600
+    assert _use_link(client, path).status_code == 302
+    assert client.get("/organisation/").status_code == 200
+
+
+def test_a_sign_in_link_works_once_and_opening_it_spends_nothing(app, client, organizer):
+    path = _link_path(app, organizer)
+    previewer = app.test_client()
+    assert previewer.get(path).status_code == 200  # a link preview: the link still works
+    assert previewer.get("/organisation/").status_code == 302  # …and signs nobody in
+    assert _use_link(client, path).status_code == 302
+    again = _use_link(app.test_client(), path)
+    assert again.status_code == 400
+    assert "a déjà servi" in again.get_data(as_text=True)
+    # Even a copy of the button's form, posted straight away, is refused.
+    thief = app.test_client()
+    token = csrf_token(thief, "/organisation/connexion")
+    assert thief.post(path, data={"csrf_token": token}).status_code == 400
+    assert thief.get("/organisation/").status_code == 302
+
+
+def test_a_new_password_kills_printed_links_and_every_session(app, runner, client, organizer):
+    path = _link_path(app, organizer)
+    signed_in = app.test_client()
+    token = csrf_token(signed_in, "/organisation/connexion")
+    assert signed_in.post("/organisation/connexion", data={
+        "username": "orga", "password": "un mot de passe", "csrf_token": token}).status_code == 302
+    assert signed_in.get("/organisation/").status_code == 200
+    result = runner.invoke(args=["organizer", "create", "orga"],
+                           env={"TABLEE_ORGANIZER_PASSWORD": "un autre mot de passe"})
+    assert result.exit_code == 0, result.output
+    assert signed_in.get("/organisation/").status_code == 302  # back to the sign-in page
+    assert _use_link(client, path).status_code == 400
+
+
+def test_signing_out_ends_the_organizers_other_sessions(app, organizer, event):
+    phone, laptop = app.test_client(), app.test_client()
+    for device in (phone, laptop):
+        token = csrf_token(device, "/organisation/connexion")
+        assert device.post("/organisation/connexion", data={
+            "username": "orga", "password": "un mot de passe",
+            "csrf_token": token}).status_code == 302
+    # What the laptop's cookie holds now: kept, to replay it after the sign-out.
+    stolen = laptop.get_cookie("session").value
+    before = socketio.test_client(app, flask_test_client=laptop,
+                                  auth={"room": f"console-{event.id}"})
+    assert before.is_connected()
+    token = csrf_token(phone, "/organisation/evenements/nouveau")
+    assert phone.post("/organisation/deconnexion", data={"csrf_token": token}).status_code == 302
+    assert phone.get("/organisation/").status_code == 302
+    assert laptop.get("/organisation/").status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    assert replay.get("/organisation/").status_code == 302
+    # A socket opened with the old session is refused too.
+    socket = socketio.test_client(app, flask_test_client=replay,
+                                  auth={"room": f"console-{event.id}"})
+    assert not socket.is_connected()
+    # Signing in again works.
+    token = csrf_token(laptop, "/organisation/connexion")
+    assert laptop.post("/organisation/connexion", data={
+        "username": "orga", "password": "un mot de passe", "csrf_token": token}).status_code == 302
+    assert laptop.get("/organisation/").status_code == 200
+
+
+def test_an_unknown_username_costs_a_password_check_like_a_wrong_password(app, client,
+                                                                          organizer, monkeypatch):
+    """The answer's time must not tell which usernames exist: both paths check one hash
+    made like a real one (counted here, not timed)."""
+    from board import models
+
+    checked = []
+    real = models.check_password_hash
+    monkeypatch.setattr(models, "check_password_hash",
+                        lambda stored, password: checked.append(stored.split(":")[0])
+                        or real(stored, password))
+    token = csrf_token(client, "/organisation/connexion")
+    for username in ("orga", "personne"):
+        response = client.post("/organisation/connexion", data={
+            "username": username, "password": "pas le bon", "csrf_token": token})
+        assert response.status_code == 422
+        assert "Identifiant ou mot de passe incorrect" in response.get_data(as_text=True)
+    assert len(checked) == 2
+    # The stand-in hash is made the way new passwords are.
+    fresh = models.generate_password_hash("x").split(":")[0]
+    assert checked[1] == fresh
 
 
 def test_table_ids_cannot_be_guessed_into_codes(app, event):
@@ -242,3 +340,121 @@ def test_addresses_only_this_computer_can_open(host, unreachable):
     from board.organizer import unreachable_host
 
     assert unreachable_host(host) is unreachable
+
+
+def _received(socket, name):
+    """What the socket heard, even once it was closed."""
+    return [m for m in socket.queue if m["name"] == name]
+
+
+def test_new_codes_unseat_whoever_came_with_the_old_captain_code(app, console, event, tablet):
+    table = event.tables[0]
+    cap, awa = tablet(table, "Cap", captain=True), tablet(table, "Awa")
+    cap_socket, awa_socket = cap.socket(), awa.socket()
+    assert cap_socket.is_connected() and awa_socket.is_connected()
+    cap_socket.get_received(), awa_socket.get_received()
+    response = console.post(f"/organisation/evenements/{event.id}/tables/{table.id}/codes",
+                            data={"csrf_token": console.csrf}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    # The captain's socket is told and closed; Awa's stays.
+    assert _received(cap_socket, "gone") and not cap_socket.is_connected()
+    assert awa_socket.is_connected() and not _received(awa_socket, "gone")
+    # Over HTTP: the page says why and offers to join again; a write is refused, and sent
+    # to that page.
+    page = cap.get("/table")
+    assert page.status_code == 403
+    assert "Vous n'êtes plus assis·e à cette table" in html.unescape(page.get_data(as_text=True))
+    assert 'action="/rejoindre"' in page.get_data(as_text=True)
+    refused = cap.post("/axes/", {"name": "Un axe", "theme_id": event.themes[0].id})
+    assert refused.status_code == 403 and refused.headers["HX-Redirect"] == "/"
+    assert cap.post_note("Encore moi").status_code == 403
+    assert db.session.scalars(db.select(Axis)).all() == []
+    # Nor may it come back on a socket.
+    again = cap.socket()
+    assert not again.is_connected()
+    # Awa goes on; the old captain joins again with the new code, as a new seat.
+    assert awa.post_note("Toujours là").status_code == 201
+    db.session.refresh(table)
+    token = csrf_token(cap.client)
+    assert cap.client.post("/rejoindre", data={"code": table.captain_code, "name": "Cap",
+                                               "csrf_token": token}).status_code == 302
+    assert cap.client.get("/table").status_code == 200
+
+
+def test_new_codes_can_unseat_everyone_at_the_table(app, console, event, tablet):
+    table, other = event.tables[0], event.tables[1]
+    awa, zoe = tablet(table, "Awa"), tablet(other, "Zoé")
+    awa_socket = awa.socket()
+    response = console.post(f"/organisation/evenements/{event.id}/tables/{table.id}/codes",
+                            data={"csrf_token": console.csrf, "everyone": "1"})
+    assert response.status_code == 302
+    assert not awa_socket.is_connected()
+    assert awa.get("/table").status_code == 403
+    assert zoe.get("/table").status_code == 200  # another table is untouched
+
+
+def test_the_console_lists_who_is_seated_and_removes_one(app, console, event, tablet):
+    table = event.tables[0]
+    awa, bob = tablet(table, "Awadé"), tablet(table, "Bobéric")
+    awa_socket = awa.socket()
+    # The console itself stays light: each table's list is loaded when opened.
+    page = console.get(f"/organisation/evenements/{event.id}").get_data(as_text=True)
+    assert "Awadé" not in page
+    assert f"/organisation/evenements/{event.id}/tables/{table.id}/places" in page
+    seats = console.get(f"/organisation/evenements/{event.id}/tables/{table.id}/places",
+                        headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Awadé" in seats and "Bobéric" in seats and "connecté·e" in seats
+    person = db.session.scalar(db.select(Participant).where(Participant.name == "Awadé"))
+    url = (f"/organisation/evenements/{event.id}/tables/{table.id}/places/{person.id}"
+           "/retirer")
+    assert 'hx-confirm="Retirer Awadé de Table 1' in html.unescape(seats)
+    response = console.post(url, data={"csrf_token": console.csrf},
+                            headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    listed = response.get_data(as_text=True)
+    assert "Awadé" not in listed and "Bobéric" in listed
+    assert not awa_socket.is_connected()
+    assert awa.get("/table").status_code == 403
+    assert bob.get("/table").status_code == 200
+    # A person of another table is not reachable through this table's address.
+    zoe = tablet(event.tables[1], "Zoé")
+    other = db.session.scalar(db.select(Participant).where(Participant.name == "Zoé"))
+    wrong = console.post(f"/organisation/evenements/{event.id}/tables/{table.id}/places/"
+                         f"{other.id}/retirer", data={"csrf_token": console.csrf})
+    assert wrong.status_code == 404
+    assert zoe.get("/table").status_code == 200
+
+
+def test_one_person_opens_only_a_few_sockets(app, event, tablet):
+    awa = tablet(event.tables[0], "Awa")
+    app.config["SOCKETS_PER_PERSON"] = 3
+    sockets = [awa.socket() for _ in range(5)]
+    assert [s.is_connected() for s in sockets] == [True, True, True, False, False]
+    sockets[0].disconnect()
+    assert awa.socket().is_connected()  # a closed one makes room
+    # Someone else at the table is not counted with Awa.
+    assert tablet(event.tables[0], "Bob").socket().is_connected()
+
+
+def test_the_plenary_link_can_be_renewed(app, console, event):
+    old = event.plenary_token
+    wall = socketio.test_client(app, auth={"room": f"event-{event.id}", "token": old})
+    desk = socketio.test_client(app, flask_test_client=console,
+                                auth={"room": f"console-{event.id}"})
+    assert wall.is_connected() and desk.is_connected()
+    wall.get_received()
+    response = console.post(f"/organisation/evenements/{event.id}/pleniere/jeton",
+                            data={"csrf_token": console.csrf})
+    assert response.status_code == 302
+    db.session.refresh(event)
+    assert event.plenary_token != old
+    assert _received(wall, "gone") and not wall.is_connected()
+    assert desk.is_connected()  # the organizer's console is not a wall
+    stale = app.test_client().get(f"/pleniere/{old}")
+    assert stale.status_code == 404
+    assert "n'est pas (ou plus) valide" in html.unescape(stale.get_data(as_text=True))
+    assert not socketio.test_client(app, auth={"room": f"event-{event.id}",
+                                               "token": old}).is_connected()
+    assert app.test_client().get(f"/pleniere/{event.plenary_token}").status_code == 200
+    console_page = console.get(f"/organisation/evenements/{event.id}").get_data(as_text=True)
+    assert event.plenary_token in console_page and old not in console_page

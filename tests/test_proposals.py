@@ -5,7 +5,7 @@ import pytest
 from marshmallow import ValidationError
 
 from board import db, services, socketio
-from board.models import Note, PriorityAxis, Proposal, ProposalRevision
+from board.models import Note, Participant, PriorityAxis, Proposal, ProposalRevision
 
 from .conftest import pushes
 
@@ -391,8 +391,8 @@ def test_presence_shows_who_writes_where_and_clears_when_they_leave(app, event, 
     [push] = pushes(bob_socket)
     need = re.search(r'<span id="presence-need".*?</span>\s*</span>', push["html"], re.S).group(0)
     assert "Awa" in need
-    assert "Awa" not in re.search(r'<span id="presence-objective".*?</span>', push["html"],
-                                  re.S).group(0)
+    # Only the field whose « who writes here » changed, not every field of the card.
+    assert re.findall(r'id="(presence-[a-z_]+)"', push["html"]) == ["presence-need"]
     assert "Awa" in bob.get("/table").get_data(as_text=True).split('id="presence-need"')[1][:200]
     assert zoe_socket.get_received() == [] and wall.get_received() == []
 
@@ -545,3 +545,39 @@ def test_truly_simultaneous_writers_on_postgresql(app, event, tablet, database_u
     loser = next(a for a in answers if a.status_code == 409).get_data(as_text=True)
     assert "Version d'Awa" in html.unescape(loser) and "Version de Bob" in html.unescape(loser)
     assert card(table).need in ("Version d'Awa", "Version de Bob")
+
+
+def test_a_flood_of_presence_is_one_push_per_person_per_interval(app, event, tablet):
+    """Within PRESENCE_INTERVAL a person's presence goes out once; what they say meanwhile
+    waits (no database write, no push) and the latest goes out at the end of it."""
+    from board import realtime
+    from board.models import Connection
+
+    app.config["PRESENCE_INTERVAL"] = 60  # the end of the interval is called by hand below
+    table = event.tables[0]
+    awa, bob = tablet(table, "Awa"), tablet(table, "Bob")
+    awa_socket, bob_socket = awa.socket(), bob.socket()
+    bob_socket.get_received()
+    fields = ["need", "objective", "summary", "title"]
+    for n in range(200):
+        assert awa_socket.emit("presence", {"field": fields[n % 4]}, callback=True) == {"ok": True}
+    [first] = pushes(bob_socket)
+    assert re.findall(r'id="(presence-[a-z_]+)"', first["html"]) == ["presence-need"]
+    assert db.session.scalars(db.select(Connection.editing_field).where(
+        Connection.participant_id != None)).all().count("need") == 1  # noqa: E711
+    # Meanwhile, her saves and everyone's are not held up.
+    assert awa.post_note("Pendant ce temps").status_code == 201
+    bob_socket.get_received()
+    me = db.session.scalar(db.select(Participant).where(Participant.name == "Awa"))
+    with app.test_request_context():  # as the timer's background task runs it
+        realtime.send_waiting_presence(me.id)
+    [latest] = pushes(bob_socket)
+    shown = re.findall(r'id="(presence-[a-z_]+)"', latest["html"])
+    assert sorted(shown) == ["presence-need", "presence-title"]  # left one, entered the other
+    db.session.expire_all()
+    assert db.session.scalar(db.select(Connection.editing_field).join(Participant).where(
+        Participant.name == "Awa")) == "title"
+    # Nothing else waits: the next interval starts from here.
+    with app.test_request_context():
+        realtime.send_waiting_presence(me.id)
+    assert pushes(bob_socket) == []

@@ -73,12 +73,16 @@ ACCESS = {
     ("organizer.login", "GET"): EVERYONE,
     ("organizer.login", "POST"): EVERYONE,
     ("organizer.link", "GET"): NOBODY,  # a forged sign-in token; the real one is in test_organizer
+    ("organizer.use_link", "POST"): NOBODY,
     ("organizer.logout", "POST"): EVERYONE,
     ("organizer.index", "GET"): ORGANIZER,
     ("organizer.create", "GET"): ORGANIZER,
     ("organizer.create", "POST"): ORGANIZER,
     ("organizer.show", "GET"): ORGANIZER,
     ("organizer.regenerate", "POST"): ORGANIZER,
+    ("organizer.seats", "GET"): ORGANIZER,
+    ("organizer.unseat", "POST"): ORGANIZER,
+    ("organizer.new_wall_link", "POST"): ORGANIZER,
     ("organizer.qr_sheet", "GET"): ORGANIZER,
     ("organizer.settings", "GET"): ORGANIZER,
     ("organizer.settings", "POST"): (ORGANIZER, lambda w: {
@@ -462,6 +466,7 @@ WRITES_EXEMPT = {
     "tables.leave": "forgets the table on this tablet: nothing stored changes",
     "organizer.login": "limited on its own: ten attempts a minute per address",
     "organizer.logout": "ends the asker's own session",
+    "organizer.use_link": "signing in: each link works once, and only a real one",
     "presence": "where the person's focus is, not their work: it must never use up the "
                 "budget that their saves need",
 }
@@ -545,3 +550,40 @@ def test_no_get_writes(app, world):
                     assert written == [], (rule.endpoint, role, written)
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", watch)
+
+
+# Where a redirect might be sent by someone else's link: each must land on a page of the app.
+HOSTILE_TARGETS = ["https://evil.example/", "//evil.example/", "/\\evil.example/",
+                   "\\\\evil.example/", "/\t/evil.example/", "/\n/evil.example/",
+                   "/%0d%0aSet-Cookie:x=1", "/table\r\nSet-Cookie: x=1", " //evil.example",
+                   "/\x00", "javascript:alert(1)", "/nulle-part", "/\u2028//evil.example",
+                   "///evil.example", "/./\\evil.example", "http:/evil.example", "", "x" * 3000]
+
+
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_the_language_switch_only_sends_back_to_a_page_of_the_app(app, client, target):
+    response = client.post("/langue/en", data={"next": target, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_signing_in_only_sends_on_to_a_page_of_the_app(app, client, organizer, target):
+    from urllib.parse import quote
+
+    token = csrf_token(client, "/organisation/connexion")
+    response = client.post(f"/organisation/connexion?next={quote(target, safe='')}", data={
+        "username": "orga", "password": "un mot de passe", "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/organisation/"
+
+
+@pytest.mark.parametrize("target", ["/table", "/organisation/evenements/1/regie?vue=1",
+                                    "/organisation/"])
+def test_a_page_of_the_app_is_where_one_goes_back(app, client, organizer, target):
+    response = client.post("/langue/en", data={"next": target, "csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == target
+    token = csrf_token(client, "/organisation/connexion")
+    response = client.post("/organisation/connexion", query_string={"next": target}, data={
+        "username": "orga", "password": "un mot de passe", "csrf_token": token})
+    assert response.headers["Location"] == target

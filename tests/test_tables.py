@@ -96,3 +96,45 @@ def test_leaving_forgets_the_table(client, event):
     token = csrf_token(client, "/table")
     client.post("/quitter", data={"csrf_token": token})
     assert client.get("/table").headers["Location"] == "/"
+
+
+def test_a_key_replayed_with_another_name_or_code_seats_someone_new(app, event):
+    """A shared tablet's Back button sends the join form again with its old key: the same
+    key seats the first person again only for the same code and the same name."""
+    table = event.tables[0]
+    first, second, third = app.test_client(), app.test_client(), app.test_client()
+    key = "cle-partagee"
+
+    def join_with(client, code, name):
+        return client.post("/rejoindre", data={"code": code, "name": name,
+                                               "idempotency_key": key,
+                                               "csrf_token": csrf_token(client, "/?changer=1")})
+
+    assert join_with(first, table.join_code, "Awa").status_code == 302
+    assert join_with(first, table.join_code, "Awa").status_code == 302  # a double tap
+    assert join_with(second, table.join_code, "Bob").status_code == 302
+    assert join_with(third, table.captain_code, "Awa").status_code == 302
+    people = db.session.scalars(db.select(Participant).order_by(Participant.id)).all()
+    assert [(p.name, p.is_captain) for p in people] == [
+        ("Awa", False), ("Bob", False), ("Awa", True)]
+    assert "Bob" in second.get("/table").get_data(as_text=True).split("</header>")[0]
+    assert "capitaine" in third.get("/table").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["\u3164", "\u3164\u3164 \u115f", "\u2800\u2800", "🙂", "42",
+                                  "- . -", "\u200b\u0301"])
+def test_a_first_name_needs_a_visible_letter(client, event, name):
+    response = join(client, event.tables[0].join_code, name)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert ("au moins une lettre" in page) or ("Ce champ est obligatoire." in page)
+    assert 'aria-describedby="name-error"' in page
+    assert db.session.scalars(db.select(Participant)).all() == []
+    if name.strip() and name not in ("\u200b\u0301",):
+        assert "au moins une lettre" in page
+        assert f'value="{name}"' in page  # what was typed stays, to be corrected
+
+
+@pytest.mark.parametrize("name", ["Zoé", "Li", "Ngozi 🙂", "Jean-Éric", "李"])
+def test_a_first_name_with_a_letter_is_welcome(client, event, name):
+    assert join(client, event.tables[0].join_code, name).status_code == 302

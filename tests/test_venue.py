@@ -247,3 +247,43 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app, database_url):
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_the_purge_reaches_every_place_a_first_name_is_kept(app, event, tablet, runner, console):
+    """After the purge, no text column of any table holds a purged first name: the people,
+    the card's history (who wrote each version), anything a later change might add."""
+    from sqlalchemy import JSON, String, Text
+
+    names = ("Zébulonne", "Barnabéric", "Capucinette")
+    table = event.tables[0]
+    zeb, bar = tablet(table, names[0]), tablet(table, names[1])
+    cap = tablet(table, names[2], captain=True)
+    url = f"/tables/{table.id}/fiche/need"
+    assert zeb.post(url, {"value": "Des bus le soir", "version": 0}).status_code == 200
+    assert bar.post(url, {"value": "Un local ouvert", "version": 1}).status_code == 200
+    assert cap.post(url + "/historique/1").status_code == 200  # a captain's restore
+    zeb.post_note("Le soir, plus rien ne passe")
+    zeb.socket().emit("presence", {"field": "need"})
+    history = cap.get(url + "/historique", htmx=True).get_data(as_text=True)
+    assert names[0] in history and names[2] in history  # the history shows who, until…
+    result = runner.invoke(args=["event", "purge-names", str(event.id), "--force"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    found = []
+    for db_table in db.metadata.sorted_tables:
+        columns = [c for c in db_table.columns if isinstance(c.type, String | Text | JSON)]
+        if not columns:
+            continue
+        for row in db.session.execute(db.select(*columns)):
+            for column, value in zip(columns, row, strict=True):
+                if any(name in str(value) for name in names):
+                    found.append((db_table.name, column.name, value))
+    assert found == []
+    # …and now it shows numbers: the work and its order stay.
+    history = cap.get(url + "/historique", htmx=True).get_data(as_text=True)
+    assert "Participant·e 1" in history and "Participant·e 3" in history
+    assert not any(name in history for name in names)
+    exported = console.get(f"/organisation/evenements/{event.id}/export.json")
+    assert exported.status_code == 200
+    assert "Participant·e 2" in exported.get_data(as_text=True)
+    assert not any(name in exported.get_data(as_text=True) for name in names)

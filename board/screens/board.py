@@ -2,12 +2,12 @@
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..card import BY_NAME, card_value
 from ..extensions import db
-from ..models import PHASES, Axis, Note, Participant, Proposal, live_notes, proposal_note
+from ..models import PHASES, Axis, Note, Participant, Proposal, Vote, live_notes, proposal_note
 from ..services import axes as axes_services
 from ..services import proposals as proposal_services
 
@@ -53,13 +53,34 @@ def columns_context(table) -> dict:
         .order_by(Axis.deleted_at.desc()).limit(TRASH_SHOWN)).all()
     return {
         "unsorted": unsorted,
-        "table_axes": [{"axis": axis, "votes": counts.get(axis.id, 0),
+        "table_axes": [{"axis": axis, "votes": counts.get(axis.id, 0), "index": index,
                         "notes": sorted(by_axis[axis.id], key=lambda n: (n.position, n.id))}
-                       for axis in axes],
+                       for index, axis in enumerate(axes)],
+        "axes_count": len(axes),
         "show_counts": table.event.votes_live or table.votes_revealed,
         "voting": table.event.phase == "axes" and not table.vote_closed,
         "trash": trash,
     }
+
+
+def axis_context(axis: Axis) -> dict:
+    """What ``axes/_axis.html`` needs for one axis alone (renamed, or just added): its notes,
+    its dots and its place, without reading or drawing the table's other axes."""
+    table = axis.table
+    places = db.session.scalars(select(Axis.id).where(
+        Axis.table_id == table.id, Axis.deleted_at.is_(None))
+        .order_by(Axis.position, Axis.id)).all()
+    notes = db.session.scalars(axes_services.axis_notes(axis.id).options(
+        joinedload(Note.author), joinedload(Note.theme),
+        selectinload(Note.sources).joinedload(Note.author))
+        .execution_options(populate_existing=True)).all()
+    votes = db.session.scalar(select(func.count()).select_from(Vote)
+                              .where(Vote.axis_id == axis.id))
+    return {"item": {"axis": axis, "votes": votes, "notes": notes,
+                     "index": places.index(axis.id) if axis.id in places else -1},
+            "axes_count": len(places), "table": table,
+            "show_counts": table.event.votes_live or table.votes_revealed,
+            "voting": table.event.phase == "axes" and not table.vote_closed}
 
 
 def dots_context(me: Participant, error=None) -> dict:

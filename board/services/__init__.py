@@ -60,10 +60,13 @@ from .organizer import (  # noqa: F401
     anonymous_name,
     create_event,
     create_event_from,
+    end_sessions,
     equip_tables,
+    new_plenary_token,
     purge_names,
     regenerate_codes,
     update_event,
+    use_sign_in_link,
 )
 from .proposals import (  # noqa: F401
     BURST_MAX,
@@ -82,11 +85,16 @@ from .proposals import (  # noqa: F401
 )
 from .tables import (  # noqa: F401
     close_connection,
+    connected_ids,
     forget_connections,
     join_table,
     keep_connections,
     open_connection,
+    seated,
+    sockets_of,
     sweep_connections,
+    unseat,
+    unseat_one,
 )
 from .writing import (  # noqa: F401
     add_once,

@@ -5,6 +5,7 @@ reads after the bump is what the previous writer left, and two people moving the
 end in the order the server received them.
 """
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from marshmallow import ValidationError
@@ -51,10 +52,20 @@ def create_axis(table: Table, data: dict) -> Axis:
     theme = theme_of(table.event_id, data["theme_id"])
     with writing(table):
         axes = fresh(live_axes(table.id))
+        _room_for_an_axis(len(axes))
         axis = Axis(table=table, theme=theme, name=data["name"],
                     position=axes[-1].position + 1 if axes else 0)
         db.session.add(axis)
     return axis
+
+
+def _room_for_an_axis(live: int) -> None:
+    """A table holds at most AXES_PER_TABLE axes: every tablet of the table draws them all."""
+    most = current_app.config["AXES_PER_TABLE"]
+    if live >= most:
+        raise ValidationError({"name": [_l(
+            "Votre table a déjà %(most)s axes : c'est le maximum. Regroupez ou supprimez-en "
+            "avant d'en créer un autre.", most=most)]})
 
 
 def update_axis(axis: Axis, data: dict) -> Axis:
@@ -111,6 +122,10 @@ def restore_axis(axis: Axis) -> Axis:
         db.session.refresh(axis)
         if axis.deleted_at is None:
             raise ValidationError({"axis_id": [_l("Cet axe est déjà au tableau.")]})
+        try:
+            _room_for_an_axis(len(fresh(live_axes(axis.table_id))))
+        except ValidationError as error:
+            raise ValidationError({"axis_id": error.messages["name"]}) from None
         axis.deleted_at = None
         for note_id, position in axis.released:
             note = db.session.get(Note, note_id, populate_existing=True)

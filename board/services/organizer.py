@@ -1,9 +1,11 @@
 """Setting an event up and closing it: events, their tables and codes, the next edition,
 and the names purged after the day."""
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from ..card import CARD_FIELDS, empty_card_fields
 from ..extensions import db
@@ -14,16 +16,19 @@ from ..models import (
     Connection,
     Event,
     Note,
+    Organizer,
     Participant,
     PhaseStep,
     Pitch,
     PriorityAxis,
     Proposal,
+    ProposalRevision,
     Stage,
     Table,
     Theme,
     new_code,
 )
+from .tables import seated, unseat
 from .writing import add_once, made_before, writing
 
 
@@ -136,12 +141,41 @@ def update_event(event: Event, data: dict) -> Event:
     return event
 
 
-def regenerate_codes(table: Table) -> Table:
-    """New join and captain codes: the old ones stop working at once."""
+def regenerate_codes(table: Table, everyone: bool = False) -> list[str]:
+    """New join and captain codes: the old ones stop working at once, and whoever came in
+    with the old captain code loses their seat (a leaked captain code ends with it); with
+    `everyone`, every person seated at the table does. Returns the sockets to close."""
     with writing():
         table.join_code = new_code(JOIN_CODE_LENGTH)
         table.captain_code = new_code(CAPTAIN_CODE_LENGTH)
-    return table
+        return unseat([person for person in seated(table) if everyone or person.is_captain])
+
+
+def end_sessions(organizer: Organizer) -> None:
+    """Sign the organizer out everywhere: every session made before now ends."""
+    with writing():
+        db.session.execute(update(Organizer).where(Organizer.id == organizer.id)
+                           .values(session_epoch=Organizer.session_epoch + 1))
+    db.session.refresh(organizer)
+
+
+def use_sign_in_link(organizer: Organizer, serial: int) -> bool:
+    """Spend a sign-in link made at `serial`: true once, for the first to use it (the
+    UPDATE only matches while the serial is unchanged, so two at once cannot both win)."""
+    with writing():
+        used = db.session.execute(update(Organizer).where(
+            Organizer.id == organizer.id, Organizer.link_serial == serial)
+            .values(link_serial=Organizer.link_serial + 1)).rowcount == 1
+    db.session.refresh(organizer)
+    return used
+
+
+def new_plenary_token(event: Event) -> str:
+    """A new link for the plenary screens: the old one stops working (a photographed or
+    forwarded link). Returns the old token, for the caller to close its screens."""
+    with writing():
+        old, event.plenary_token = event.plenary_token, secrets.token_urlsafe(24)
+    return old
 
 
 def create_event_from(source: Event, data: dict) -> Event:
@@ -163,20 +197,30 @@ def anonymous_name(number: int) -> str:
 
 
 def purge_names(event: Event) -> int:
-    """Replace the first names of an event's participants by « Participant·e n ».
+    """Replace the first names of an event's participants by « Participant·e n »,
+    everywhere one is kept: the people, and each card revision's author (the history).
 
-    The work stays: notes keep their author, who is now a number within the event.
-    Returns how many names were replaced.
+    The work stays: notes and revisions keep their author, who is now a number within the
+    event. Returns how many people's names were replaced.
     """
     with writing():
         people = db.session.scalars(
             select(Participant).join(Table).where(Table.event_id == event.id)
             .order_by(Participant.id)).all()
         changed = 0
+        numbered = {}
         for number, person in enumerate(people, start=1):
+            numbered[person.id] = anonymous_name(number)
             if person.name != anonymous_name(number):
                 person.name = anonymous_name(number)
                 changed += 1
+        revisions = db.session.scalars(select(ProposalRevision).join(Proposal).join(Table)
+                                       .where(Table.event_id == event.id))
+        for revision in revisions:
+            # A revision whose author was deleted keeps no name either.
+            name = numbered.get(revision.participant_id, "Participant·e")
+            if revision.author_name and revision.author_name != name:
+                revision.author_name = name
         db.session.execute(delete(Connection).where(
             Connection.table_id.in_(select(Table.id).where(Table.event_id == event.id))))
     return changed

@@ -213,16 +213,18 @@ def change_status(proposal: Proposal, status: str, by: Participant | None = None
     return proposal
 
 
-def set_editing(sid: str, participant: Participant, field: str | None) -> bool:
-    """Presence: which card field this tablet's socket has focus in. True if it changed."""
+def set_editing(sid: str, participant: Participant, field: str | None) -> set[str]:
+    """Presence: which card field this tablet's socket has focus in. Returns the fields
+    whose « who writes here » changed (the one left and the one entered)."""
     connection = db.session.get(Connection, sid)
     if connection is None or connection.participant_id != participant.id:
-        return False
-    if connection.editing_field == field:
-        return False
+        return set()
+    previous = connection.editing_field
+    if previous == field:
+        return set()
     with writing():
         connection.editing_field = field
-    return True
+    return {f for f in (previous, field) if f}
 
 
 def editing_at(table_id: int) -> dict[str, list[Participant]]:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
 from ..models import Connection, Participant, Table, utcnow
@@ -23,15 +23,66 @@ def join_table(data: dict) -> Participant:
         raise ValidationError(
             {"code": [_l("Ce code n'existe pas. Vérifiez-le sur la feuille de votre table.")]})
     key = data.get("idempotency_key")
-    # A double tap on « Rejoindre » seats the person once (same table, same key).
+    # A double tap on « Rejoindre » seats the person once: same key, same code, same name.
+    # The same key with another name or code is someone else (a shared tablet's Back
+    # button sends the form again with its old key): a new seat, never the first person's.
     existing = made_before(Participant, key, table_id=table.id)
     if existing is not None:
-        return existing
+        if _same_join(existing, data["name"], is_captain):
+            return existing
+        key = None
     with writing():
         participant, _created = add_once(
             Participant(table=table, name=data["name"], is_captain=is_captain,
                         idempotency_key=key), Participant, key, table_id=table.id)
+        if not _same_join(participant, data["name"], is_captain):
+            participant, _created = add_once(
+                Participant(table=table, name=data["name"], is_captain=is_captain),
+                Participant, None)
     return participant
+
+
+def _same_join(participant: Participant, name: str, is_captain: bool) -> bool:
+    return (participant.name == name and participant.is_captain == is_captain
+            and participant.unseated_at is None)
+
+
+def unseat(people: list[Participant]) -> list[str]:
+    """Take these people's seats back (their table's codes were renewed, or the organizer
+    removed them): their tablets are no longer at the table; what they wrote stays, with
+    their name. Returns the ids of their open sockets, for the caller to close. Runs in the
+    caller's transaction."""
+    ids = [person.id for person in people if person.unseated_at is None]
+    if not ids:
+        return []
+    now = utcnow()
+    for person in people:
+        person.unseated_at = person.unseated_at or now
+    return list(db.session.scalars(delete(Connection).where(Connection.participant_id.in_(ids))
+                                   .returning(Connection.sid)))
+
+
+def unseat_one(person: Participant) -> list[str]:
+    with writing():
+        return unseat([person])
+
+
+def seated(table: Table) -> list[Participant]:
+    """Who holds a seat at the table now, first come first."""
+    return list(db.session.scalars(select(Participant).where(
+        Participant.table_id == table.id, Participant.unseated_at.is_(None))
+        .order_by(Participant.id)))
+
+
+def connected_ids(table: Table) -> set[int]:
+    """Who at the table has a tablet connected right now."""
+    return set(db.session.scalars(select(Connection.participant_id)
+                                  .where(Connection.table_id == table.id)))
+
+
+def sockets_of(participant: Participant) -> int:
+    return db.session.scalar(select(func.count()).select_from(Connection).where(
+        Connection.participant_id == participant.id))
 
 
 # Presence: one ``connection`` row per open tablet socket, stamped with the process that

@@ -105,7 +105,8 @@
 
   // A push arriving while a finger drags would pull the note from under it: hold it back.
   if (window.tablee) window.tablee.hold(function (target) {
-    if (!dragging || target.id !== "columns") return null;
+    // The whole region, or one axis of it (a rename, a new axis).
+    if (!dragging || !(target.id === "columns" || target.closest("#columns"))) return null;
     missedPush = true;
     return "drop";
   });

@@ -42,7 +42,10 @@
     if (refetching) return refetching;
     refetching = fetch(body.dataset.region, {headers: {"HX-Request": "true"}, credentials: "same-origin"})
       .then(function (response) {
-        if (response.status === 401) { window.location.reload(); return; }
+        // Signed out, or the seat taken back: the page itself says what to do.
+        if (response.status === 401 || response.headers.get("HX-Redirect")) {
+          window.location.reload(); return;
+        }
         if (!response.ok) throw new Error(String(response.status));
         return response.text();
       })
@@ -73,7 +76,12 @@
 
   socket.on("connect", function () { setState("online", body.dataset.online || "en ligne"); });
   socket.on("disconnect", function () { setState("offline", body.dataset.offline || "reconnexion…"); });
-  socket.on("connect_error", function () { setState("offline", body.dataset.offline || "reconnexion…"); });
+  socket.on("connect_error", function (err) {
+    // Refused for good (a seat taken back, a wall link renewed): the page itself says why.
+    if (err && err.data && err.data.gone) { window.location.reload(); return; }
+    setState("offline", body.dataset.offline || "reconnexion…");
+  });
+  socket.on("gone", function () { window.location.reload(); });
 
   // Sent by the server on every (re)connection: catch up if anything happened meanwhile.
   socket.on("hello", function (msg) {
