@@ -84,6 +84,7 @@ def test_each_step_opens_its_own_view_and_the_others_are_one_tap_away(
 
     # A reload opens the step's own view again.
     for phase, shown, hidden in (("axes", "#my-dots", "#card"), ("drafting", "#card", "#note-form"),
+                                 ("pitches", "#card", "#note-form"),
                                  ("diagnostic", "#note-form", "#card")):
         event.phase = phase
         db.session.commit()
@@ -92,6 +93,10 @@ def test_each_step_opens_its_own_view_and_the_others_are_one_tap_away(
         expect(awa.locator(shown)).to_be_visible()
         expect(awa.locator(hidden)).to_be_hidden()
         expect(awa.locator("#step")).to_have_attribute("data-phase", phase)
+        if phase == "pitches":  # the card to read, with a tab of its own
+            expect(awa.get_by_role("link", name="Présentation")).to_have_attribute(
+                "aria-current", "page")
+            expect(awa.locator("#card .history-link").first).to_be_hidden()
         no_violations(awa)
 
 
