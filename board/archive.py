@@ -270,7 +270,8 @@ section("priority_sources", _l("provenance des axes prioritaires"), PrioritySour
                 "note_ids": fields.List(Id(), load_default=list, error_messages=_MESSAGES,
                                         validate=validate.Length(max=10_000))})
 section("proposals", _l("fiches projet"), Proposal, rows=_by_table(Proposal, [Proposal.id]),
-        refs={"table_id": "tables", "priority_axis_id": "priority_axes"},
+        refs={"table_id": "tables", "priority_axis_id": "priority_axes",
+              "pitcher_id": "participants"},
         checks={**_card_checks(),
                 "status": Choice(STATUSES, _l("État de fiche inconnu."), required=False,
                                  load_default="draft"),
@@ -478,6 +479,8 @@ def _insert(model, rows: list[dict]) -> list[int]:
 def _remap_revision(value, field_name, ids):
     if field_name == "priority_axis_id" and value is not None:
         return ids["priority_axes"].get(value)
+    if field_name == "pitcher_id" and value is not None:
+        return ids["participants"].get(value)
     if field_name == "notes":
         return sorted(ids["notes"][i] for i in value if i in ids["notes"])
     return value
@@ -706,7 +709,8 @@ def priority_axis_rows(event):
 PROPOSAL_COLUMNS = [_l("table"), _l("titre"), _l("axe prioritaire"), _l("besoin"),
                     _l("objectif"), _l("quartier"), _l("ville"), _l("département"),
                     _l("budget (euros)"), _l("usage du budget"), _l("partenaires"),
-                    _l("compétences"), _l("résumé"), _l("statut"), _l("constats liés")]
+                    _l("compétences"), _l("résumé"), _l("statut"),
+                    _l("orateur ou oratrice"), _l("constats liés")]
 
 
 @csv_export("proposals", _l("Fiches projet"), PROPOSAL_COLUMNS)
@@ -715,6 +719,7 @@ def proposal_rows(event):
         yield [p.table.number, p.title, p.priority_axis.title if p.priority_axis else "",
                p.need, p.objective, p.neighbourhood, p.city, p.department, p.budget_amount,
                p.budget_purpose, p.partners, p.skills, p.summary, p.status,
+               p.pitcher.name if p.pitcher else "",
                # One constat a line: a constat's own line breaks become spaces here.
                [" ".join(note.text.split()) for note in p.notes]]
 

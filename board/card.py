@@ -19,7 +19,7 @@ from .fields import Euros, Lines, OptionalId, Text
 @dataclass(frozen=True)
 class CardField:
     name: str
-    kind: str  # line, text, list, euros, axis, notes: how the tablet edits it
+    kind: str  # line, text, list, euros, axis, person, notes: how the tablet edits it
     label: object
     column: object  # its header in proposals.csv
     value: mm.Field  # how a save's value is loaded
@@ -54,6 +54,8 @@ FIELDS = (
     CardField("summary", "text", _l("Résumé du pitch"), _l("résumé"),
               Text(1200, required=False, multiline=True, load_default=""), required=True,
               hint=_l("Un paragraphe : ce que vous direz en trois minutes.")),
+    CardField("pitcher_id", "person", _l("Qui présente le pitch"), _l("orateur ou oratrice"),
+              OptionalId(), hint=_l("Une personne de la table.")),
     CardField("notes", "notes", _l("Constats auxquels la fiche répond"),
               _l("constats liés"),
               mm.List(mm.Integer(strict=False, validate=validate.Range(min=1), error_messages={

@@ -311,12 +311,16 @@ class Proposal(db.Model):
     partners: Mapped[list[str]] = mapped_column(db.JSON, default=list)
     skills: Mapped[list[str]] = mapped_column(db.JSON, default=list)
     summary: Mapped[str] = mapped_column(Text, default="")
+    # Who pitches for the table (« un conseiller par table »): one of its participants.
+    pitcher_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default="draft")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     table: Mapped[Table] = relationship()
     priority_axis: Mapped[PriorityAxis | None] = relationship()
+    pitcher: Mapped[Participant | None] = relationship()
     notes: Mapped[list[Note]] = relationship(secondary=proposal_note, order_by="Note.id")
 
 

@@ -323,11 +323,11 @@ def test_the_console_shows_each_tables_progress(event, tablet, console):
     card(event, 0, title="Titre", need="Besoin", city="Sarcelles", partners=["CAF"],
          status="ready")
     assert table_card(event.tables[0])["progress"] == {
-        "notes": 2, "axes": 0, "votes": 0, "card_filled": 4, "card_total": 13, "card_ready": True}
+        "notes": 2, "axes": 0, "votes": 0, "card_filled": 4, "card_total": 14, "card_ready": True}
     assert table_card(event.tables[1])["progress"] == {
-        "notes": 0, "axes": 0, "votes": 0, "card_filled": 0, "card_total": 13, "card_ready": False}
+        "notes": 0, "axes": 0, "votes": 0, "card_filled": 0, "card_total": 14, "card_ready": False}
     page = console.get(url(event, "/regie")).get_data(as_text=True)
-    assert "2 constats" in page and "fiche 4/13" in page and "fiche prête" in page
+    assert "2 constats" in page and "fiche 4/14" in page and "fiche prête" in page
 
 
 # ---- Selection and follow-up ----------------------------------------------------------

@@ -5,7 +5,7 @@ import pytest
 from marshmallow import ValidationError
 
 from board import db, services, socketio
-from board.models import Note, Participant, PriorityAxis, Proposal, ProposalRevision
+from board.models import Note, Participant, PriorityAxis, Proposal, ProposalRevision, utcnow
 
 from .conftest import pushes
 
@@ -581,3 +581,32 @@ def test_a_flood_of_presence_is_one_push_per_person_per_interval(app, event, tab
     with app.test_request_context():
         realtime.send_waiting_presence(me.id)
     assert pushes(bob_socket) == []
+
+
+def test_the_card_names_who_pitches_one_of_the_tables_participants(app, console, event, tablet):
+    table, other = event.tables[0], event.tables[1]
+    awa, bob = tablet(table, "Awa"), tablet(table, "Bob")
+    tablet(other, "Zoé")
+    people = {p.name: p.id for p in db.session.scalars(db.select(Participant))}
+    page = awa.get("/table").get_data(as_text=True)
+    assert f'<option value="{people["Bob"]}">Bob</option>' in page
+    assert "Zoé" not in page
+    response = awa.post(field_url(table, "pitcher_id"), {"value": people["Bob"], "version": 0})
+    assert response.status_code == 200
+    assert card(table).pitcher_id == people["Bob"]
+    # Someone of another table cannot pitch for this one.
+    refused = bob.post(field_url(table, "pitcher_id"), {"value": people["Zoé"], "version": 1})
+    assert refused.status_code == 422
+    assert "Choisissez une personne de votre table." in refused.get_data(as_text=True)
+    assert card(table).pitcher_id == people["Bob"]
+    # The pitch screen names them, and so does the export.
+    card(table).title = "Un lieu"
+    db.session.commit()
+    services.set_phase(event, "pitches", utcnow())
+    services.step_pitch(event, 1, utcnow())
+    wall = console.get(f"/pleniere/{event.plenary_token}").get_data(as_text=True)
+    assert "par Bob" in wall
+    csv_text = console.get(f"/organisation/evenements/{event.id}/exports/proposals.csv"
+                           ).data.decode("utf-8-sig")
+    header, first = csv_text.split("\r\n")[:2]
+    assert "orateur ou oratrice" in header and ";Bob;" in first

@@ -105,6 +105,7 @@ def card_context(table) -> dict:
     return {"proposal": proposal, "versions": proposal_services.field_versions(proposal),
             "editing": proposal_services.editing_at(table.id),
             "axes": table.event.priority_axes,
+            "people": table.participants,
             "table_notes": db.session.scalars(live_notes(table.id)).all(),
             "card_errors": {}, "card_values": {}, "conflicts": {}}
 
@@ -143,6 +144,9 @@ def shown_revision(proposal, field, value):
     if kind == "axis":
         axis = next((a for a in proposal.table.event.priority_axes if a.id == value), None)
         return axis.title if axis else ""
+    if kind == "person":
+        person = next((p for p in proposal.table.participants if p.id == value), None)
+        return person.name if person else ""
     if kind == "notes":
         return " · ".join(db.session.scalars(select(Note.text).where(Note.id.in_(value or []))))
     if kind == "euros":

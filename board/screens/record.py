@@ -4,7 +4,7 @@ its results after the day."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..card import CARD_FIELDS, card_value, is_empty
+from ..card import REQUIRED_CARD_FIELDS, card_value, is_empty
 from ..extensions import db
 from ..models import Axis, Event, Note, Participant, PriorityAxis, Proposal, Table, Vote
 
@@ -29,7 +29,8 @@ def _count(query) -> int:
 
 def figures(event: Event) -> dict[str, int]:
     """The day in numbers. Constats written: every note someone typed (a merge writes none);
-    kept: those still on a board (a merged note counts once); axes: those not deleted."""
+    kept: those still on a board (a merged note counts once); axes: those not deleted;
+    complete cards: every field a card needs to be declared ready is filled."""
     tables = select(Table.id).where(Table.event_id == event.id)
     cards = db.session.scalars(select(Proposal).where(Proposal.table_id.in_(tables))).all()
     return {
@@ -45,7 +46,7 @@ def figures(event: Event) -> dict[str, int]:
                                                         Axis.deleted_at.is_(None))),
         "priority_axes": _count(select(PriorityAxis.id).where(PriorityAxis.event_id == event.id)),
         "complete_cards": sum(1 for card in cards if not any(
-            is_empty(card_value(card, f)) for f in CARD_FIELDS)),
+            is_empty(card_value(card, f)) for f in REQUIRED_CARD_FIELDS)),
         "prototypes": sum(1 for card in cards if card.status == "prototype"),
         "to_study": sum(1 for card in cards if card.status == "to_study"),
     }

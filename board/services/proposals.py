@@ -82,6 +82,10 @@ def _checked_value(proposal: Proposal, field: str, value):
         if axis is None or axis.event_id != proposal.table.event_id:
             raise ValidationError({"value": [_l("Choisissez un des axes prioritaires de "
                                                 "l'événement.")]})
+    if field == "pitcher_id" and value is not None:
+        person = db.session.get(Participant, value)
+        if person is None or person.table_id != proposal.table_id:
+            raise ValidationError({"value": [_l("Choisissez une personne de votre table.")]})
     if field == "notes":
         value = sorted(set(value))
         found = db.session.scalars(select(Note.id).where(
