@@ -52,6 +52,7 @@ def create_app(test_config=None):
         HOUSEKEEPING_INTERVAL=15,
         PRESENCE_TIMEOUT=60,
         PLENARY_CARD_DELAY=0.025,
+        WALL_PAGE_SECONDS=12,
         ASSETS_CDN=True,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "..", "translations"),

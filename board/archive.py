@@ -294,7 +294,8 @@ section("countdowns", _l("comptes à rebours"), Countdown,
                                    load_default=0)})
 section("pitches", _l("pitchs"), Pitch, refs={"table_id": "tables"},
         checks={"position": _position()})
-section("stage", _l("plénière"), Stage, refs={"current_pitch_id": "pitches"},
+section("stage", _l("plénière"), Stage,
+        refs={"current_pitch_id": "pitches", "spotlight_table_id": "tables"},
         checks={"screen": Choice(SCREENS, _l("Écran inconnu."), required=False,
                                  load_default="wall"),
                 "pitch_seconds": Number(10, 3600, _l("Entre 10 secondes et une heure."),

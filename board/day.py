@@ -271,7 +271,7 @@ def decide(event_id, proposal_id):
         if wants_fragment():
             return render_template("day/_decision.html", proposal=proposal, **context), 422
         return render_template("day/selection.html", **context), 422
-    realtime.day_changed(event)
+    realtime.day_changed(event, proposal.table)
     if wants_fragment():
         context = selection_context(event)
         return render_template("day/_decision.html", proposal=proposal, **context)

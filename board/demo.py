@@ -10,7 +10,8 @@ from . import services
 from .extensions import db
 from .models import Event
 
-THEME_COLOURS = ("#1d70b8", "#b7410e", "#00703c")
+# Okabe and Ito's palette, told apart by colour-blind people too; the wall adds a shape.
+THEME_COLOURS = ("#0072B2", "#E69F00", "#009E73")
 
 
 def day() -> dict:

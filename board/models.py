@@ -469,6 +469,10 @@ class Stage(db.Model):
     current_pitch_id: Mapped[int | None] = mapped_column(
         ForeignKey("pitch.id", ondelete="SET NULL"))
 
+    # The table the organizer put on the whole wall (« Montrer la table 7 »), or none.
+    spotlight_table_id: Mapped[int | None] = mapped_column(
+        ForeignKey("table.id", ondelete="SET NULL"))
+
     current_pitch: Mapped[Pitch | None] = relationship(foreign_keys=[current_pitch_id])
 
 

@@ -1,12 +1,17 @@
-"""The plenary screen: the whole room at projector size, read-only, behind its own token."""
+"""The plenary screen: the whole room at projector size, read-only, behind its own token.
 
-from flask import Blueprint, render_template
+The wall is rendered in the event's language, like every fragment pushed to it: one
+screen in one language, whatever the browser of the laptop that drives the projector
+prefers."""
+
+from flask import Blueprint, current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .auth import Gone
 from .extensions import db
 from .models import Event
+from .realtime import rendering_for_room
 from .screens.wall import wall_context
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
@@ -24,10 +29,16 @@ def _event(token) -> Event:
 @bp.get("/<token>")
 def show(token):
     """The live wall for the projector."""
-    return render_template("plenary/show.html", token=token, **wall_context(_event(token)))
+    event = _event(token)
+    with rendering_for_room():
+        return render_template("plenary/show.html", token=token,
+                               page_seconds=current_app.config["WALL_PAGE_SECONDS"],
+                               **wall_context(event))
 
 
 @bp.get("/<token>/mur")
 def region(token):
     """The wall alone, refetched when the screen (re)connects."""
-    return render_template("plenary/_wall.html", **wall_context(_event(token)))
+    event = _event(token)
+    with rendering_for_room():
+        return render_template("plenary/_wall.html", **wall_context(event))

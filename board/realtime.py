@@ -43,8 +43,15 @@ from .screens.board import (
     is_linked,
     linked_note_ids,
 )
-from .screens.day import console_context, now
-from .screens.wall import priority_groups, table_cards, wall_mark
+from .screens.day import console_context, day_state, now
+from .screens.wall import (
+    priority_groups,
+    spotlight_card,
+    spotlight_id,
+    table_cards,
+    theme_totals,
+    wall_mark,
+)
 
 _ROOM = re.compile(r"^(table|event|console)-(\d+)$")
 _server_id = None
@@ -262,10 +269,12 @@ def priority_axes_changed(event, added=None, removed: int | None = None) -> None
     consolidation_stale(event.id)
 
 
-def day_changed(event: Event) -> None:
+def day_changed(event: Event, *tables: Table) -> None:
     """After an event-wide change of the day: the step's header to the tablets (a tablet
     that sees a new step refetches its own board, where voting opens or closes), banner and
-    stage to the screens, and to the consoles with their controls."""
+    stage to the screens, and to the consoles with their controls. The cards of `tables`
+    (a verdict) and of the table pitching now (its card became pitched) reach the wall at
+    once."""
     with rendering_for_room():
         step = render_template("tables/_step.html", event=event, oob=True)
         banner = render_template("day/_banner.html", event=event, oob=True)
@@ -274,6 +283,15 @@ def day_changed(event: Event) -> None:
         mark = render_template("day/_console_mark.html", event=event, oob=True)
     event_changed(event, tablets_html=step, wall_html=banner + stage,
                   console_html=banner + stage + controls + mark)
+    pitching = day_state(event)["pitch"]
+    for table in {*tables, *([pitching.table] if pitching is not None else [])}:
+        _card_changed(table)
+
+
+def spotlight_changed(event: Event) -> None:
+    """The organizer put a table on the whole wall, or brought the wall back."""
+    event_changed(event, wall_html=render("plenary/_spotlight.html", oob=True,
+                                          spotlight=spotlight_card(event)))
 
 
 def seats_taken_back(table: Table, sids: list[str]) -> None:
@@ -534,17 +552,38 @@ def _push_cards_after(app, delay: float) -> None:
             db.session.remove()
 
 
-def _push_cards(table_ids: set[int]) -> None:
-    """Render the tables' cards once, and push them to each event's screens together."""
-    tables = db.session.scalars(select(Table).where(Table.id.in_(table_ids)).options(
-        joinedload(Table.event).joinedload(Event.themes))).unique().all()
+def cards_html(tables) -> dict[int, str]:
+    """The tables' cards as their event's screens receive them, rendered once, by event."""
     html = defaultdict(str)
     with rendering_for_room():
         for card in table_cards(tables):
             html[card["table"].event_id] += render_template("plenary/_table.html", oob=True,
                                                             card=card)
-    for event_id, cards in html.items():
-        socketio.emit("push", {"html": cards}, to=event_room(event_id))
+    return html
+
+
+def wall_extras_html(event: Event, table_ids: set[int]) -> str:
+    """What these tables' changes change on the wall beyond their cards: the room's count of
+    notes per theme while notes are written, and the spotlight if it shows one of them."""
+    html = ""
+    with rendering_for_room():
+        if event.phase in ("setup", "diagnostic"):
+            html += render_template("plenary/_legend.html", oob=True, event=event,
+                                    totals=theme_totals(event))
+        if spotlight_id(event) in table_ids:
+            html += render_template("plenary/_spotlight.html", oob=True,
+                                    spotlight=spotlight_card(event))
+    return html
+
+
+def _push_cards(table_ids: set[int]) -> None:
+    """Render the tables' cards once, and push them to each event's screens together."""
+    tables = db.session.scalars(select(Table).where(Table.id.in_(table_ids)).options(
+        joinedload(Table.event).joinedload(Event.themes))).unique().all()
+    events = {t.event_id: t.event for t in tables}
+    for event_id, cards in cards_html(tables).items():
+        html = cards + wall_extras_html(events[event_id], table_ids)
+        socketio.emit("push", {"html": html}, to=event_room(event_id))
 
 
 # ---- Every few seconds, in every process ------------------------------------------------

@@ -237,6 +237,7 @@ def test_the_pitch_queue_follows_table_numbers_until_reordered(event, console):
 
 def test_a_pitch_puts_the_card_on_the_plenary_and_the_turn_on_its_tablets(
         app, event, tablet, console, client, clock):
+    event.phase = "pitches"
     card(event, 0, title="Un espace emploi avec les centres sociaux", city="Villiers-le-Bel",
          department="95", need="Des jeunes sans emploi", status="ready")
     awa, zoe = tablet(event.tables[0], "Awa"), tablet(event.tables[1], "Zoé")
@@ -260,8 +261,11 @@ def test_a_pitch_puts_the_card_on_the_plenary_and_the_turn_on_its_tablets(
     for s in sockets.values():
         [push] = pushes(s)
         assert f'data-pitching="{event.tables[0].id}"' in push["html"]
-    [shown] = pushes(screen)
-    assert "Un espace emploi" in shown["html"]
+    # The screens get the stage, and at once the pitching table's card, now « Présentée ».
+    stage_push, card_push = pushes(screen)
+    assert "Un espace emploi" in stage_push["html"]
+    assert f'id="plenary-table-{event.tables[0].id}"' in card_push["html"]
+    assert "Présentée" in card_push["html"]
     assert f'data-table="{event.tables[0].id}"' in awa.get("/table").get_data(as_text=True)
     assert f'data-table="{event.tables[1].id}"' in zoe.get("/table").get_data(as_text=True)
 
@@ -371,7 +375,7 @@ def test_selection_results_close_and_reopen(event, console, client, clock):
     post(console, url(event, "/etape"), {"phase": "selection"})
     post(console, url(event, "/pleniere"), {"screen": "results"})
     page = wall(client, event)
-    results = page[page.index('id="stage"'):page.index('class="legend"')]
+    results = page[page.index('id="stage"'):page.index('id="spotlight"')]
     assert results.index("Espace emploi") < results.index("Villiers-le-Bel (95)") \
         < results.index("À étudier") < results.index("Clause sociale")
     assert "Cellule de soutien" not in results

@@ -88,17 +88,23 @@ def test_hello_tells_a_reconnecting_tablet_how_far_the_table_is(app, event, tabl
     assert hello == {"seq": 2, "event_seq": 0}
 
 
-def test_presence_is_shown_on_the_plenary_and_cleared_on_disconnect(app, event, tablet):
+def test_presence_on_the_plenary_counts_people_not_first_names(app, event, tablet):
     wall = plenary_socket(app, event)
     wall.get_received()
-    awa = tablet(event.tables[0], "Awa")
+    awa, other_awa = tablet(event.tables[0], "Awa"), tablet(event.tables[0], "Awa")
     socket = awa.socket()
     [card] = pushes(wall)
-    assert "Awa" in card["html"]
-    assert db.session.scalars(db.select(Connection)).one().participant_id == awa_id(awa)
-    socket.disconnect()
+    assert "1 présent·e<" in card["html"] and "Awa" not in card["html"]
+    other = other_awa.socket()
     [card] = pushes(wall)
-    assert "Awa" not in card["html"]
+    assert "2 présent·e·s" in card["html"]  # two people named Awa are two
+    second_tablet = awa.socket()
+    [card] = pushes(wall)
+    assert "2 présent·e·s" in card["html"]  # one person with two tablets is one
+    for s in (socket, other, second_tablet):
+        s.disconnect()
+    card = pushes(wall)[-1]
+    assert "0 présent·e<" in card["html"]
     assert db.session.scalars(db.select(Connection)).all() == []
 
 

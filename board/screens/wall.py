@@ -12,10 +12,10 @@ from ..models import (
     Axis,
     Connection,
     Note,
-    Participant,
     PriorityAxis,
     PrioritySource,
     Proposal,
+    Stage,
     Table,
     Vote,
 )
@@ -25,8 +25,28 @@ LATEST = 3
 
 def wall_context(event) -> dict:
     """The whole wall, as the plenary page and its refetch render it."""
-    return {"event": event, "cards": table_cards(event.tables),
-            "priority_groups": priority_groups(event), "mark": wall_mark(event)}
+    return {"event": event, "cards": table_cards(event.tables), "totals": theme_totals(event),
+            "priority_groups": priority_groups(event), "mark": wall_mark(event),
+            "spotlight": spotlight_card(event)}
+
+
+def theme_totals(event) -> dict[int, int]:
+    """How many notes the whole room has written on each theme."""
+    return dict(db.session.execute(
+        select(Note.theme_id, func.count(Note.id)).join(Table, Note.table_id == Table.id)
+        .where(Table.event_id == event.id, Note.deleted_at.is_(None))
+        .group_by(Note.theme_id)).all())
+
+
+def spotlight_id(event) -> int | None:
+    """The id of the table the organizer put on the whole wall, or None."""
+    return db.session.scalar(select(Stage.spotlight_table_id).where(Stage.event_id == event.id))
+
+
+def spotlight_card(event) -> dict | None:
+    """The table the organizer put on the whole wall, with all it has made, or None."""
+    table_id = spotlight_id(event)
+    return table_cards([db.session.get(Table, table_id)])[0] if table_id is not None else None
 
 
 def wall_mark(event) -> str:
@@ -45,37 +65,35 @@ def table_card(table) -> dict:
 
 
 def table_cards(tables) -> list[dict]:
-    """What the plenary shows of each table: who is here, notes per theme, the latest notes,
-    its axes, its card and its progress.
+    """What the plenary shows of each table: how many people are here, notes per theme, the
+    latest notes, its axes with their dots, its card and its progress.
 
     Rebuilt whenever a table changes, and for the whole wall on every screen's
     (re)connection: so in one query per kind of thing, whatever the number of tables, and
     as plain rows where no ORM object is needed.
     """
     ids = [t.id for t in tables]
-    people, connections, notes = Participant.__table__, Connection.__table__, Note.__table__
-    present = defaultdict(list)
-    for table_id, name in db.session.execute(
-            select(connections.c.table_id, people.c.name).distinct()
-            .join(people, connections.c.participant_id == people.c.id)
-            .where(connections.c.table_id.in_(ids)).order_by(people.c.name)):
-        present[table_id].append(name)
+    connections, notes = Connection.__table__, Note.__table__
+    # People, not first names: two Awa at one table are two (a person with two tablets, one).
+    present = dict(db.session.execute(
+        select(connections.c.table_id, func.count(connections.c.participant_id.distinct()))
+        .where(connections.c.table_id.in_(ids)).group_by(connections.c.table_id)).all())
     live = defaultdict(list)  # newest first: a table has tens of notes, not thousands
     for row in db.session.execute(
             select(notes.c.table_id, notes.c.theme_id, notes.c.text)
             .where(notes.c.table_id.in_(ids), notes.c.deleted_at.is_(None))
             .order_by(notes.c.id.desc())):
         live[row.table_id].append(row)
+    dots = dict(db.session.execute(
+        select(Vote.axis_id, func.count(Vote.id)).join(Axis, Vote.axis_id == Axis.id)
+        .where(Axis.table_id.in_(ids), Axis.deleted_at.is_(None)).group_by(Vote.axis_id)).all())
     axes = defaultdict(list)
-    for table_id, *axis in db.session.execute(
-            select(Axis.table_id, Axis.name, Axis.theme_id, func.count(Note.id))
+    for table_id, axis_id, *axis in db.session.execute(
+            select(Axis.table_id, Axis.id, Axis.name, Axis.theme_id, func.count(Note.id))
             .outerjoin(Note, (Note.axis_id == Axis.id) & Note.deleted_at.is_(None))
             .where(Axis.table_id.in_(ids), Axis.deleted_at.is_(None))
             .group_by(Axis.id).order_by(Axis.position, Axis.id)):
-        axes[table_id].append(axis)
-    votes = dict(db.session.execute(
-        select(Axis.table_id, func.count(Vote.id)).join(Vote, Vote.axis_id == Axis.id)
-        .where(Axis.table_id.in_(ids), Axis.deleted_at.is_(None)).group_by(Axis.table_id)).all())
+        axes[table_id].append((*axis, dots.get(axis_id, 0)))
     proposals = {p.table_id: p for p in db.session.scalars(
         select(Proposal).where(Proposal.table_id.in_(ids))
         .options(selectinload(Proposal.notes).load_only(Note.id),
@@ -85,11 +103,12 @@ def table_cards(tables) -> list[dict]:
         table_notes, proposal = live[table.id], proposals.get(table.id)
         filled, total = card_completeness(proposal)
         cards.append({
-            "table": table, "present": present[table.id],
+            "table": table, "present": present.get(table.id, 0),
+            "dots_shown": table.event.votes_live or table.votes_revealed,
             "counts": Counter(n.theme_id for n in table_notes), "latest": table_notes[:LATEST],
             "total": len(table_notes), "axes": axes[table.id], "proposal": proposal,
             "progress": {"notes": len(table_notes), "axes": len(axes[table.id]),
-                         "votes": votes.get(table.id, 0), "card_filled": filled,
+                         "votes": sum(a[3] for a in axes[table.id]), "card_filled": filled,
                          "card_total": total,
                          "card_ready": proposal is not None and proposal.status != "draft"}})
     return cards

@@ -67,6 +67,8 @@ def note(page, text):
 def test_a_touch_drag_and_a_tap_move_show_live_on_another_tablet_and_the_plenary(
         open_page, live, live_event):
     table = live_event.tables[0]
+    live_event.phase = "axes"
+    db.session.commit()
     awa = join(open_page, live, table, "Awa", touch=True)
     bob = join(open_page, live, table, "Bob", touch=True)
     wall = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
@@ -85,7 +87,8 @@ def test_a_touch_drag_and_a_tap_move_show_live_on_another_tablet_and_the_plenary
     expect(bob.locator(f"#axis-{axis_id}-notes")).to_contain_text("Trop d'élèves")
     expect(bob.locator("#notes .note")).to_have_count(1)
     card = wall.locator(f"#plenary-table-{table.id}")
-    expect(card).to_contain_text("Décrochage scolaire · 1 constat", timeout=5000)
+    expect(card.locator(".wall-axes li", has_text="Décrochage scolaire")).to_contain_text(
+        "1 constat", timeout=5000)
 
     # The tap path: "Déplacer vers…", then the axis, for people who cannot drag.
     second = note(awa, "Les décrocheurs")
@@ -98,7 +101,8 @@ def test_a_touch_drag_and_a_tap_move_show_live_on_another_tablet_and_the_plenary
     expect(bob.locator(f"#axis-{axis_id}-notes .note")).to_have_count(2, timeout=5000)
     expect(bob.locator(f"#axis-{axis_id}-notes .note-text")).to_have_text(
         ["Trop d'élèves décrochent en 4e", "Les décrocheurs n'ont pas de solution"])
-    expect(card).to_contain_text("Décrochage scolaire · 2 constats", timeout=5000)
+    expect(card.locator(".wall-axes li", has_text="Décrochage scolaire")).to_contain_text(
+        "2 constats", timeout=5000)
     expect(awa.locator(f"#axis-{axis_id}-notes .note")).to_have_count(2)
 
     # Order within the axis is kept, and changed from the keyboard too.

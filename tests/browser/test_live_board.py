@@ -16,7 +16,7 @@ def test_a_note_appears_live_at_its_table_and_on_the_plenary_only(open_page, liv
     zoe = join(open_page, live, t2, "Zoé")
     wall = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
     wait_online(wall)
-    expect(wall.locator(f"#plenary-table-{t1.id}")).to_contain_text("Awa")
+    expect(wall.locator(f"#plenary-table-{t1.id} .present")).to_contain_text("2 présent·e·s")
 
     post_note(awa, "Les jeunes décrochent dès la 4e", "Emploi")
 

@@ -161,7 +161,8 @@ def test_hostile_text_is_shown_inert_on_tablets_and_the_wall(open_page, live, li
     for page in (awa, bob, wall):
         assert page.locator("#main img, #main svg:not([aria-hidden]), #main script").count() == 0
         assert page.title() != "pwned"
-    expect(wall.locator(f"#plenary-table-{table.id}")).to_contain_text("DROP TABLE")
+    # The wall's tile shows the table's latest note, as typed.
+    expect(wall.locator(f"#plenary-table-{table.id} .latest")).to_have_text(HOSTILE[-1][1])
     assert dialogs == []
 
     too_long = "🔥" * 300
