@@ -25,6 +25,7 @@ from .schemas import (
     queue_move_schema,
     reopen_schema,
     sponsor_schema,
+    spotlight_schema,
     stage_schema,
 )
 from .screens.day import (
@@ -235,6 +236,20 @@ def set_stage(event_id):
     except ValidationError as error:
         return _refused(event, error.messages)
     realtime.day_changed(event)
+    return _done(event)
+
+
+@bp.post("/pleniere/projecteur")
+@organizer_required
+@write_limit
+def spotlight(event_id):
+    """Put one table on the whole plenary wall, or (no table) bring the wall back."""
+    event = db.get_or_404(Event, event_id)
+    try:
+        services.set_spotlight(event, spotlight_schema.load(request.form.to_dict()))
+    except ValidationError as error:
+        return _refused(event, error.messages)
+    realtime.spotlight_changed(event)
     return _done(event)
 
 

@@ -289,9 +289,11 @@ def day_changed(event: Event, *tables: Table) -> None:
 
 
 def spotlight_changed(event: Event) -> None:
-    """The organizer put a table on the whole wall, or brought the wall back."""
+    """The organizer put a table on the whole wall, or brought the wall back: the wall and
+    the consoles' control say so."""
     event_changed(event, wall_html=render("plenary/_spotlight.html", oob=True,
-                                          spotlight=spotlight_card(event)))
+                                          spotlight=spotlight_card(event)),
+                  console_html=render("day/_spotlight.html", oob=True, event=event))
 
 
 def seats_taken_back(table: Table, sids: list[str]) -> None:

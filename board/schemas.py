@@ -311,6 +311,11 @@ class StageSchema(_Blanks):
     pitch_seconds = Number(10, 3600, _l("Entre 10 secondes et une heure."), load_default=None)
 
 
+class SpotlightSchema(BaseSchema):
+    """The table to put on the whole plenary wall; none brings the wall back."""
+    table_id = OptionalId()
+
+
 class QueueMoveSchema(BaseSchema):
     """One place up (-1) or down (+1) in the pitch queue."""
 
@@ -362,6 +367,7 @@ phase_schema = PhaseSchema()
 phase_step_schema = PhaseStepSchema()
 countdown_schema = CountdownSchema()
 stage_schema = StageSchema()
+spotlight_schema = SpotlightSchema()
 queue_move_schema = QueueMoveSchema()
 decision_schema = DecisionSchema()
 reopen_schema = ReopenSchema()

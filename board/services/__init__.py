@@ -45,6 +45,7 @@ from .day import (  # noqa: F401
     set_phase,
     set_phase_step,
     set_sponsor,
+    set_spotlight,
     set_stage,
     stage_of,
     start_pitch,

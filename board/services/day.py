@@ -24,6 +24,7 @@ from ..models import (
     SelectionLog,
     Sponsor,
     Stage,
+    Table,
 )
 from .proposals import set_status
 from .writing import writing
@@ -209,6 +210,19 @@ def set_stage(event: Event, data: dict) -> Stage:
             stage.screen = data["screen"]
         if data.get("pitch_seconds"):
             stage.pitch_seconds = data["pitch_seconds"]
+    return stage
+
+
+def set_spotlight(event: Event, data: dict) -> Stage:
+    """Put one of the event's tables on the whole plenary wall (« Montrer la table 7 »), or,
+    with no table, bring the wall back."""
+    table_id = data.get("table_id")
+    if table_id is not None and db.session.scalar(
+            select(Table.id).where(Table.id == table_id, Table.event_id == event.id)) is None:
+        raise ValidationError({"table_id": [_l("Choisissez une table de l'événement.")]})
+    with writing(event):
+        stage = stage_of(event)
+        stage.spotlight_table_id = table_id
     return stage
 
 

@@ -137,3 +137,29 @@ def test_a_change_reaches_its_tile_while_the_wall_pages_even_on_a_hidden_page(
     expect(wall.locator("#wall-pager")).to_have_text("Page 3 / 3")
     assert wall.evaluate(FOLD)["bottom"] <= 1080
     expect(tile).to_be_hidden(timeout=10_000)  # and goes on
+
+
+def test_the_regie_puts_one_table_on_the_whole_wall_and_brings_the_wall_back(
+        open_page, live, live_app, organizer_page):
+    event = day(live_app, 21, "drafting")
+    seventh = event.tables[6]
+    wall = open_page(wall_url(live, event), viewport=PROJECTOR)
+    wait_online(wall)
+    regie = organizer_page
+    regie.goto(f"{live.url}/organisation/evenements/{event.id}/regie")
+    regie.get_by_label("Table", exact=True).select_option(label=seventh.label)
+    regie.get_by_role("button", name="Montrer cette table").click()
+    spotlight = wall.locator("#spotlight")
+    expect(spotlight.get_by_role("heading", name=seventh.label)).to_be_visible(timeout=5000)
+    expect(spotlight).to_contain_text("Un lieu pour découvrir les métiers, quartier 7")
+    expect(wall.locator(".wall-grid")).to_be_hidden()
+    box = spotlight.bounding_box()
+    assert box["y"] + box["height"] <= 1080 and not wall.evaluate(FOLD)["scrolls"]
+    assert float(spotlight.locator("h2").evaluate(
+        "el => getComputedStyle(el).fontSize").removesuffix("px")) >= 48
+    expect(regie.locator("#spotlight-control")).to_contain_text(seventh.label)
+
+    regie.get_by_role("button", name="Revenir à toutes les tables").click()
+    expect(wall.locator(".wall-grid")).to_be_visible(timeout=5000)
+    expect(spotlight).to_be_hidden()
+    assert len(wall.evaluate(FOLD)["shown"]) == 21
