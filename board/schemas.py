@@ -312,8 +312,8 @@ class StageSchema(_Blanks):
 
 
 class SpotlightSchema(BaseSchema):
-    """The table to put on the whole plenary wall; none brings the wall back."""
-    table_id = OptionalId()
+    """The number of the table to put on the whole plenary wall; none brings the wall back."""
+    number = OptionalId()
 
 
 class QueueMoveSchema(BaseSchema):

@@ -88,7 +88,7 @@ def test_the_organizer_puts_one_table_on_the_whole_wall_and_brings_the_wall_back
     page = console.get(url(event, "/regie")).get_data(as_text=True)
     assert 'id="spotlight-control"' in page and "La plénière montre toutes les tables." in page
 
-    response = post(console, url(event, "/pleniere/projecteur"), {"table_id": str(table.id)})
+    response = post(console, url(event, "/pleniere/projecteur"), {"number": str(table.number)})
     assert response.status_code == 200
     [push] = [p for p in pushes(screen) if 'id="spotlight"' in p["html"]]
     assert 'class="spotlight is-on"' in push["html"] and f"<h2>{table.label}</h2>" in push["html"]
@@ -97,18 +97,17 @@ def test_the_organizer_puts_one_table_on_the_whole_wall_and_brings_the_wall_back
     assert "Revenir à toutes les tables" in console.get(url(event, "/regie")).get_data(
         as_text=True)
 
-    post(console, url(event, "/pleniere/projecteur"), {"table_id": ""})
+    post(console, url(event, "/pleniere/projecteur"), {"number": ""})
     [push] = [p for p in pushes(screen) if 'id="spotlight"' in p["html"]]
     assert 'class="spotlight"' in push["html"] and "<h2>" not in push["html"]
     assert 'class="spotlight"' in wall(client, event)
 
 
 def test_the_spotlight_takes_only_a_table_of_the_event(app, event, console, client):
-    other = make_event(2, name="Un autre jour")
-    response = post(console, url(event, "/pleniere/projecteur"),
-                    {"table_id": str(other.tables[0].id)})
+    make_event(40, name="Un autre jour")  # its table 40 is not this event's
+    response = post(console, url(event, "/pleniere/projecteur"), {"number": "40"})
     assert response.status_code == 422
     assert "Choisissez une table de l&#39;événement." in response.get_data(as_text=True)
-    response = post(console, url(event, "/pleniere/projecteur"), {"table_id": "sept"})
+    response = post(console, url(event, "/pleniere/projecteur"), {"number": "sept"})
     assert response.status_code == 422 and "Choix inconnu." in response.get_data(as_text=True)
     assert 'class="spotlight"' in wall(client, event)

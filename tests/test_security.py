@@ -138,7 +138,7 @@ ACCESS = {
     ("day.start_pitch", "POST"): ORGANIZER,
     ("day.step_pitch", "POST"): ORGANIZER,
     ("day.set_stage", "POST"): (ORGANIZER, {"screen": "results"}),
-    ("day.spotlight", "POST"): (ORGANIZER, lambda w: {"table_id": w.event.tables[0].id}),
+    ("day.spotlight", "POST"): (ORGANIZER, {"number": "1"}),
     ("day.selection", "GET"): ORGANIZER,
     ("day.decide", "POST"): (ORGANIZER, {"verdict": "prototype", "comment": "Oui"}),
     ("day.close_selection", "POST"): (ORGANIZER, {"confirm": "oui"}),

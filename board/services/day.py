@@ -216,10 +216,12 @@ def set_stage(event: Event, data: dict) -> Stage:
 def set_spotlight(event: Event, data: dict) -> Stage:
     """Put one of the event's tables on the whole plenary wall (« Montrer la table 7 »), or,
     with no table, bring the wall back."""
-    table_id = data.get("table_id")
-    if table_id is not None and db.session.scalar(
-            select(Table.id).where(Table.id == table_id, Table.event_id == event.id)) is None:
-        raise ValidationError({"table_id": [_l("Choisissez une table de l'événement.")]})
+    table_id = None
+    if data.get("number") is not None:
+        table_id = db.session.scalar(select(Table.id).where(
+            Table.number == data["number"], Table.event_id == event.id))
+        if table_id is None:
+            raise ValidationError({"number": [_l("Choisissez une table de l'événement.")]})
     with writing(event):
         stage = stage_of(event)
         stage.spotlight_table_id = table_id

@@ -147,7 +147,7 @@ def test_the_regie_puts_one_table_on_the_whole_wall_and_brings_the_wall_back(
     wait_online(wall)
     regie = organizer_page
     regie.goto(f"{live.url}/organisation/evenements/{event.id}/regie")
-    regie.get_by_label("Table", exact=True).select_option(label=seventh.label)
+    regie.get_by_label("Table n°").fill("7")
     regie.get_by_role("button", name="Montrer cette table").click()
     spotlight = wall.locator("#spotlight")
     expect(spotlight.get_by_role("heading", name=seventh.label)).to_be_visible(timeout=5000)
@@ -155,7 +155,7 @@ def test_the_regie_puts_one_table_on_the_whole_wall_and_brings_the_wall_back(
     expect(wall.locator(".wall-grid")).to_be_hidden()
     box = spotlight.bounding_box()
     assert box["y"] + box["height"] <= 1080 and not wall.evaluate(FOLD)["scrolls"]
-    assert float(spotlight.locator("h2").evaluate(
+    assert float(spotlight.locator(".spotlight-head h2").evaluate(
         "el => getComputedStyle(el).fontSize").removesuffix("px")) >= 48
     expect(regie.locator("#spotlight-control")).to_contain_text(seventh.label)
 
