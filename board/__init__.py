@@ -19,6 +19,7 @@ from . import (
     plenary,
     proposals,
     realtime,
+    results,
     tables,
     web,
 )
@@ -140,6 +141,7 @@ def create_app(test_config=None):
     app.register_blueprint(proposals.bp)
     app.register_blueprint(day.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(results.bp)
     return app
 
 

@@ -76,7 +76,7 @@ VERSION = 1
 # Columns that describe the running server rather than what the event made, and secrets
 # that must never travel: an imported event gets new codes, tokens and keys.
 NOT_EXPORTED = {"seq", "plenary_token", "event_id", "join_code", "captain_code",
-                "idempotency_key", "importing"}
+                "idempotency_key", "importing", "results_token"}
 
 # Rows written per statement; the import lets other requests run between batches.
 BATCH = 500

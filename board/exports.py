@@ -20,12 +20,13 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import archive
+from . import archive, services
 from .auth import organizer_required
 from .card import card_completeness
 from .extensions import db
 from .limits import write_limit
 from .models import Event, PriorityAxis
+from .schemas import publish_schema
 from .screens.day import FOLLOW_UP_LABELS, VERDICT_LABELS, decisions_of, proposals_of, results
 from .screens.record import FIGURE_LABELS, figures
 
@@ -105,6 +106,22 @@ def import_event():
         else:
             return redirect(url_for("organizer.show", event_id=event.id))
     return render_template("exports/import.html", errors=errors), status
+
+
+@bp.post("/evenements/<int:event_id>/resultats")
+@organizer_required
+@write_limit
+def publish_results(event_id):
+    """Publish the public page of the day's results, or withdraw it."""
+    event = db.get_or_404(Event, event_id)
+    try:
+        data = publish_schema.load(request.form.to_dict())
+    except ValidationError as error:
+        return render_template("exports/index.html", event=event,
+                               kinds=archive.CSV_EXPORTS.values(),
+                               error=" ".join(error.messages["publish"])), 422
+    services.publish_results(event, data["publish"])
+    return redirect(url_for(".index", event_id=event.id) + "#resultats")
 
 
 @bp.get("/evenements/<int:event_id>/rapport")

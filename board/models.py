@@ -111,6 +111,8 @@ class Event(Sequenced, db.Model):
     dots_per_participant: Mapped[int] = mapped_column(default=3, server_default="3")
     dots_stack: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     votes_live: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The address of the public page of the day's results, while the organizer publishes it.
+    results_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Set while an import writes it in batches: hidden from every list until it is whole.
     importing: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 

@@ -363,6 +363,13 @@ class RemoteSchema(BaseSchema):
                     _l("Action inconnue."))
 
 
+class PublishSchema(BaseSchema):
+    """The public page of the results: published (true) or withdrawn (false)."""
+
+    publish = fields.Boolean(required=True, error_messages={
+        "required": _l("Publier ou retirer ?"), "invalid": _l("Publier ou retirer ?")})
+
+
 phase_schema = PhaseSchema()
 phase_step_schema = PhaseStepSchema()
 countdown_schema = CountdownSchema()
@@ -375,3 +382,4 @@ close_selection_schema = CloseSelectionSchema()
 sponsor_schema = SponsorSchema()
 follow_up_schema = FollowUpSchema()
 remote_schema = RemoteSchema()
+publish_schema = PublishSchema()

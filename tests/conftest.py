@@ -335,7 +335,10 @@ class World:
                          Participant.table_id == t1.id, Participant.name == "Awa"))}
         # Where one name means another thing on one endpoint.
         self._tokens = {}
+        services.publish_results(self.event, True)
         self.endpoint_args = {"exports.csv_file": {"kind": "notes"},
+                              "results.show": {"token": self.event.results_token},
+                              "results.data": {"token": self.event.results_token},
                               "axes.unmerge": {"note_id": self.merged.id}}
 
     def new_axis(self) -> int:
@@ -361,7 +364,9 @@ class World:
     def url_args(self, role, rule):
         known = {**self.args, **self.endpoint_args.get(rule.endpoint, {})}
         args = {name: known[name] for name in rule.arguments if name in known}
-        if "token" in rule.arguments:
+        if "token" in rule.arguments and rule.endpoint.startswith("results."):
+            args["token"] = self.event.results_token  # a public address: anyone holding it
+        elif "token" in rule.arguments:
             # Only the plenary screen and the organizer (who sees it in the console) hold it.
             args["token"] = (self.event.plenary_token if role in ("plenary", "organizer")
                              else "jeton-devine-" + "x" * 20)

@@ -617,3 +617,78 @@ def test_the_readme_explains_every_export_and_every_column(app):
                 assert f"`{column}`" in paragraph, (kind, str(column))
         for key in FIGURE_LABELS:
             assert f"`{key}`" in readme
+
+
+# ---- The public page of the day's results --------------------------------------------
+
+def publish(console, event, publish=True):
+    response = console.post(url(event, "/resultats"), data={
+        "publish": "true" if publish else "false", "csrf_token": console.csrf})
+    assert response.status_code == 302
+    db.session.refresh(event)
+    return event.results_token
+
+
+def test_the_organizer_publishes_and_withdraws_the_public_results(client, console, day):
+    assert day.results_token is None
+    token = publish(console, day)
+    assert len(token) >= 32
+    page = client.get(f"/resultats/{token}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for text in ("Soutenir les familles", "Découvrir les métiers", "Un espace emploi",
+                 "Prototype", "Clause sociale", "À étudier", "Camille, Préfecture",
+                 "En expérimentation", "Premier atelier", "1 février 2018"):
+        assert text in html, text
+    assert html.index("Un espace emploi") < html.index("Clause sociale")  # prototypes first
+    # No participant's first name, no contact, no code.
+    for person in db.session.scalars(db.select(Participant)):
+        assert person.name not in html
+    assert "camille@example.org" not in html and day.tables[0].join_code not in html
+    # Publishing again keeps the address; withdrawing closes it, and it stays closed.
+    assert publish(console, day) == token
+    assert publish(console, day, False) is None
+    assert client.get(f"/resultats/{token}").status_code == 404
+    assert client.get(f"/resultats/{token}.json").status_code == 404
+    assert publish(console, day) not in (None, token)
+
+
+def test_a_guessed_address_finds_nothing(client, console, day):
+    publish(console, day)
+    for guess in ("", "x", day.plenary_token, "a" * 300):
+        assert client.get(f"/resultats/{guess}").status_code == 404
+
+
+def test_the_results_as_stable_json(client, console, day):
+    token = publish(console, day)
+    response = client.get(f"/resultats/{token}.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    data = response.get_json()
+    assert set(data) == {"format", "version", "event", "figures", "priority_axes", "proposals"}
+    assert data["format"] == "tablee-results" and data["version"] == 1
+    assert [a["title"] for a in data["priority_axes"]] == ["Soutenir les familles",
+                                                          "Découvrir les métiers"]
+    first = data["proposals"][0]
+    assert set(first) == {"table", "title", "priority_axis", "need", "objective", "summary",
+                          "place", "budget_euros", "status", "status_label", "decided_on",
+                          "decision_comment", "sponsor"}
+    assert (first["title"], first["status"], first["budget_euros"]) == (
+        "Un espace emploi", "prototype", 45000)
+    assert first["sponsor"]["follow_up"] == [{
+        "date": "2018-02-01", "status": "experimenting", "status_label": "En expérimentation",
+        "text": "Premier atelier"}]
+    assert "contact" not in first["sponsor"]
+    body = json.dumps(data, ensure_ascii=False)
+    for person in db.session.scalars(db.select(Participant)):
+        assert person.name not in body
+    # A card that was never pitched is not a result.
+    assert [p["title"] for p in data["proposals"]] == ["Un espace emploi", "Clause sociale"]
+
+
+def test_a_wrong_publish_value_is_refused(console, day):
+    response = console.post(url(day, "/resultats"), data={"publish": "peut-être",
+                                                           "csrf_token": console.csrf})
+    assert response.status_code == 422
+    assert "Publier ou retirer ?" in response.get_data(as_text=True)
+    db.session.refresh(day)
+    assert day.results_token is None

@@ -154,6 +154,10 @@ ACCESS = {
     ("exports.report", "GET"): ORGANIZER,
     ("exports.import_event", "GET"): ORGANIZER,
     ("exports.import_event", "POST"): ORGANIZER,
+    ("exports.publish_results", "POST"): (ORGANIZER, {"publish": "true"}),
+    # The public results: anyone holding the published address (World publishes them).
+    ("results.show", "GET"): EVERYONE,
+    ("results.data", "GET"): EVERYONE,
     ("organizer.new_edition", "GET"): ORGANIZER,
     ("organizer.new_edition", "POST"): ORGANIZER,
 }

@@ -64,6 +64,7 @@ from .organizer import (  # noqa: F401
     end_sessions,
     equip_tables,
     new_plenary_token,
+    publish_results,
     purge_names,
     regenerate_codes,
     update_event,

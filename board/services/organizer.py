@@ -192,6 +192,17 @@ def create_event_from(source: Event, data: dict) -> Event:
     return event
 
 
+def publish_results(event: Event, publish: bool) -> Event:
+    """Open the public page of the day's results at a new unguessable address, or close it
+    (a later publication gets another address: a withdrawn link stays dead)."""
+    with writing():
+        if not publish:
+            event.results_token = None
+        elif event.results_token is None:
+            event.results_token = secrets.token_urlsafe(24)
+    return event
+
+
 def anonymous_name(number: int) -> str:
     return f"Participant·e {number}"
 

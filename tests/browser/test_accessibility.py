@@ -1,6 +1,11 @@
 """axe-core on every page and state, at the sizes people use them; keyboard paths."""
 
+from datetime import date
+
 from playwright.sync_api import expect
+
+from board import db, services
+from board.models import utcnow
 
 from .conftest import PROJECTOR, join, serious_violations, wait_online
 from .test_live_board import open_menu
@@ -113,4 +118,31 @@ def test_the_organizers_day_pages(organizer_page, live, live_event, open_page):
     expect(wall.locator("#stage")).to_contain_text("Présentation")
     assert serious_violations(wall) == []
     page.goto(base + "/reglages")
+    assert serious_violations(page) == []
+
+
+def test_public_results_on_a_phone_and_printed(open_page, live, live_event, tmp_path):
+    table = live_event.tables[0]
+    card = services.proposal_for(table)
+    card.title, card.city, card.department = "Un espace emploi ouvert le soir", "Sarcelles", "95"
+    card.summary, card.budget_amount = "Un lieu ouvert le soir pour les jeunes du quartier.", 45000
+    db.session.commit()
+    services.set_phase(live_event, "pitches", utcnow())
+    services.step_pitch(live_event, 1, utcnow())
+    services.set_phase(live_event, "selection", utcnow())
+    services.decide(card, {"verdict": "prototype", "comment": "À tester dès janvier"}, utcnow())
+    sponsor = services.set_sponsor(card, {"name": "Camille Martin", "team": "Préfecture",
+                                          "contact": ""})
+    services.add_follow_up(sponsor, {"noted_on": date(2018, 2, 1), "status": "experimenting",
+                                     "text": "Premier atelier avec douze jeunes"})
+    services.publish_results(live_event, True)
+    page = open_page(f"{live.url}/resultats/{live_event.results_token}",
+                     viewport={"width": 390, "height": 844})
+    expect(page.get_by_role("heading", name="Un espace emploi ouvert le soir")).to_be_visible()
+    assert serious_violations(page) == []
+    # Nothing wider than the phone's screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "results-phone.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert page.locator(".results-data").is_hidden()
     assert serious_violations(page) == []
