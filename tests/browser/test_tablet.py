@@ -9,8 +9,8 @@ from board.screens.board import STEP_NUMBERS
 
 from .conftest import join, serious_violations, wait_online
 from .test_axes import create_axis, post_note, touch_drag
-from .test_live_board import open_menu
 from .test_day import console_page, synced  # noqa: F401 - the fixture is used by name
+from .test_live_board import open_menu
 
 PORTRAIT = {"width": 768, "height": 1024}
 LANDSCAPE = {"width": 1024, "height": 768}
