@@ -22,7 +22,7 @@ from .auth import current_organizer, organizer_required, sign_in_organizer
 from .extensions import db, limiter
 from .limits import write_limit
 from .models import Event, Organizer, Participant, Table, check_dummy_password
-from .realtime import seats_taken_back, wall_link_changed
+from .realtime import seats_taken_back, sessions_ended, wall_link_changed
 from .schemas import event_schema, event_settings_schema, login_schema
 from .screens.record import FIGURE_LABELS, figures
 from .web import new_key, safe_next
@@ -127,6 +127,7 @@ def logout():
     organizer = current_organizer()
     if organizer is not None:
         services.end_sessions(organizer)
+        sessions_ended(organizer)
     session.pop("organizer_id", None)
     session.pop("organizer_epoch", None)
     return redirect(url_for(".login"))

@@ -34,7 +34,7 @@ from .auth import UNSEATED, can_watch_event, current_organizer, current_particip
 from .card import CARD_FIELDS
 from .extensions import db, socketio
 from .limits import spend_write, too_fast
-from .models import Axis, Event, Participant, Table, live_notes
+from .models import Axis, Event, Organizer, Participant, Table, live_notes
 from .schemas import presence_schema, remote_schema, socket_auth_schema
 from .screens.board import (
     axis_context,
@@ -62,6 +62,9 @@ _opened: set[str] = set()
 # The plenary screens this process holds, with the token each opened with: a renewed
 # token closes them (see wall_link_changed).
 _walls: dict[str, tuple[int, str]] = {}
+# The consoles this process holds, with their organizer and the session epoch they opened
+# with: signing out or a new password closes them (see sessions_ended).
+_consoles: dict[str, tuple[int, int]] = {}
 
 
 def init_app(app):
@@ -74,6 +77,7 @@ def init_app(app):
     app.after_request(_tell_the_writer)
     # What this process remembers of its sockets belongs to the server made here.
     _walls.clear()
+    _consoles.clear()
     _presence_sent.clear()
     _presence_waiting.clear()
 
@@ -101,6 +105,11 @@ def console_room(event_id: int) -> str:
 def wall_room(event_id: int) -> str:
     """The screens that opened the wall with its token (not the consoles)."""
     return f"wall-{event_id}"
+
+
+def organizer_room(organizer_id: int) -> str:
+    """Every console an organizer has open, whatever the event."""
+    return f"organizer-{organizer_id}"
 
 
 # ---- Rendering once per room, and sending -------------------------------------------
@@ -315,6 +324,25 @@ def wall_link_changed(event: Event) -> None:
     _close_old_walls()
 
 
+def sessions_ended(organizer: Organizer) -> None:
+    """The organizer signed out everywhere (or has a new password): their open consoles
+    hear ``gone`` (the page reloads onto the sign-in page) and are closed; a process whose
+    consoles did not hear it closes them at its next housekeeping round."""
+    socketio.emit("gone", {}, to=organizer_room(organizer.id))
+    _close_old_consoles()
+
+
+def _close_old_consoles() -> None:
+    if not _consoles:
+        return
+    epochs = dict(db.session.execute(select(Organizer.id, Organizer.session_epoch).where(
+        Organizer.id.in_({ident for ident, _epoch in _consoles.values()}))).all())
+    for sid, (ident, epoch) in list(_consoles.items()):
+        if epochs.get(ident) != epoch:
+            _consoles.pop(sid, None)
+            socketio.server.disconnect(sid, ignore_queue=True)
+
+
 def _close_old_walls() -> None:
     if not _walls:
         return
@@ -368,9 +396,12 @@ def connect(auth):
         _card_changed(me.table)
     elif kind == "console":
         event = db.session.get(Event, int(ident))
-        if event is None or current_organizer() is None:
+        organizer = current_organizer()
+        if event is None or organizer is None:
             raise ConnectionRefusedError(_("Connexion refusée : réservé aux organisateurs."))
         join_room(console_room(event.id))
+        join_room(organizer_room(organizer.id))
+        _consoles[request.sid] = (organizer.id, organizer.session_epoch)
         _opened.add(request.sid)
         emit("hello", {})
     else:
@@ -392,6 +423,7 @@ def disconnect(reason=None):
         return  # a forged "disconnect" event: the socket is still open
     _opened.discard(request.sid)
     _walls.pop(request.sid, None)
+    _consoles.pop(request.sid, None)
     connection = services.close_connection(request.sid)
     if connection is not None:
         table = db.session.get(Table, connection.table_id)
@@ -615,6 +647,7 @@ def housekeeping(presence_timeout: float) -> None:
     """
     services.keep_connections(server_id())
     _close_old_walls()
+    _close_old_consoles()
     swept = services.sweep_connections(presence_timeout)
     if swept:
         _push_cards(swept)

@@ -194,6 +194,9 @@ def test_signing_out_ends_the_organizers_other_sessions(app, organizer, event):
     assert phone.post("/organisation/deconnexion", data={"csrf_token": token}).status_code == 302
     assert phone.get("/organisation/").status_code == 302
     assert laptop.get("/organisation/").status_code == 302
+    # The laptop's open console was closed: it no longer receives what the event's consoles
+    # are sent (a page hears ``gone`` first and reloads onto the sign-in page).
+    assert not before.is_connected()
     replay = app.test_client()
     replay.set_cookie("session", stolen)
     assert replay.get("/organisation/").status_code == 302
