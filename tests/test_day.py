@@ -345,7 +345,7 @@ def test_the_selection_shows_each_card_in_full_and_sets_empty_ones_apart(event, 
     page = html.unescape(console.get(url(event, "/selection")).get_data(as_text=True))
     judged = page.split("fiches à juger")[1].split('id="empty-title"')[0]
     for text in ("Des jeunes sans stage", "Cent stages par an", "Lochères, Sarcelles",
-                 "12 000 € : Un animateur", "CAF, Mission locale", "Animation",
+                 "12 000 € : Un animateur", "<li>CAF</li><li>Mission locale</li>", "Animation",
                  "Un besoin sans titre", "Fiche sans titre"):
         assert text in judged
     assert "Table 3" not in judged  # nothing written: set apart, not a candidate

@@ -254,3 +254,29 @@ def test_on_a_laptop_the_mornings_main_action_moves_the_step_after_a_confirmatio
     expect(wall.locator("#stage")).not_to_have_class(re.compile("stage-pitch"))
     expect(console.get_by_role("link", name="Étape suivante : Consolidation →")).to_be_visible()
     expect(console.locator(".timeline [aria-current=step]")).to_have_text("3. Axes")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768}, PHONE],
+                         ids=["laptop", "phone"])
+def test_the_jury_reads_each_card_in_full_on_the_selection_page(live, live_event, console_page,
+                                                                viewport):
+    cards(live_event, "Un espace emploi")
+    card = db.session.scalars(db.select(Proposal).filter_by(
+        table_id=live_event.tables[0].id)).one()
+    card.objective, card.neighbourhood = "Un accueil ouvert le soir", "Les Rosiers"
+    card.budget_amount, card.budget_purpose = 15000, "Un animateur à mi-temps"
+    card.partners, card.skills = ["Mission locale", "Centre social, Sarcelles"], ["Animation"]
+    db.session.commit()
+    page = console_page(f"/organisation/evenements/{live_event.id}/selection", viewport)
+    decision = page.locator(".decision").first
+    for text in ("Besoin de Un espace emploi", "Un accueil ouvert le soir", "Les Rosiers",
+                 "Un animateur à mi-temps", "Mission locale", "Centre social, Sarcelles",
+                 "Animation"):
+        expect(decision).to_contain_text(text)
+    expect(decision).to_contain_text(re.compile(r"15\s000"))
+    expect(decision.locator(".proposal-list li")).to_have_text(
+        ["Mission locale", "Centre social, Sarcelles", "Animation"])
+    # Readable as it is: nothing wider than the screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    # The untitled cards of the other tables are set apart, not offered to the jury.
+    assert page.locator(".decision").count() == 1
