@@ -2,6 +2,7 @@ import html
 import re
 
 import pytest
+from flask import render_template
 from marshmallow import ValidationError
 
 from board import db, services, socketio
@@ -54,6 +55,8 @@ def axis(event):
 
 def test_five_tablets_typing_five_fields_at_once_lose_no_character(app, event, tablet):
     table, elsewhere = event.tables[0], event.tables[1]
+    event.phase = "drafting"  # the wall shows the cards being written
+    db.session.commit()
     names = ("Awa", "Bob", "Chloé", "Dan", "Émile")
     tablets = [tablet(table, name) for name in names]
     sockets = [t.socket() for t in tablets]
@@ -93,8 +96,9 @@ def test_five_tablets_typing_five_fields_at_once_lose_no_character(app, event, t
         for field, text in texts.items():
             last = [p["html"] for p in received if f'id="field-{field}"' in p["html"]][-1]
             assert value_in(last, field) == text
-    last_wall = pushes(wall)[-1]["html"]
-    assert html.unescape(last_wall).count("lettre à lettre") >= 2  # need and objective shown
+    # The wall shows the card's title as typed and how much of it is written.
+    last_wall = html.unescape(pushes(wall)[-1]["html"])
+    assert texts["title"] in last_wall and "5/14" in last_wall
     assert other.get_received() == []
 
 
@@ -360,8 +364,10 @@ def test_the_budget_is_written_and_shown_the_french_way(app, event, tablet):
     awa.post(field_url(table, "budget_amount"), {"value": "12500 €", "version": 0})
     awa.post(field_url(table, "budget_purpose"), {"value": "Deux navettes", "version": 0})
     assert card(table).budget_amount == 12500
-    shown = spaces(pushes(wall)[-1]["html"])
-    assert "12 500 €" in shown and "Deux navettes" in shown
+    assert pushes(wall)  # the wall's tile follows the card
+    with app.test_request_context():
+        shown = spaces(render_template("day/_card.html", proposal=card(table)))
+    assert "12 500 € : Deux navettes" in shown  # as the pitch, the selection and the report read
     board = spaces(awa.get("/table").get_data(as_text=True))
     assert 'id="card-budget_amount" name="value" value="12 500"' in board
     for typed in ("12 500", "12.500", "12\u202f500"):

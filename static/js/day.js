@@ -75,8 +75,11 @@
     dialog.addEventListener("click", function (event) {
       if (event.target.closest("[data-close]")) { event.preventDefault(); dialog.close(); }
     });
-    body.addEventListener("htmx:afterRequest", function (event) {
-      if (dialog.open && dialog.contains(event.detail.elt) && event.detail.successful) dialog.close();
+    // Confirmed: the dialog closes at once; the request goes on, and a refusal shows in the
+    // console's error line. (Waiting for the answer left it open when the step's push
+    // arrived first and redrew the page around it.)
+    dialog.addEventListener("submit", function () {
+      if (dialog.open) dialog.close();
     });
   }
 

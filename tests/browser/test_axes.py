@@ -67,14 +67,18 @@ def note(page, text):
 def test_a_touch_drag_and_a_tap_move_show_live_on_another_tablet_and_the_plenary(
         open_page, live, live_event):
     table = live_event.tables[0]
-    live_event.phase = "axes"
-    db.session.commit()
     awa = join(open_page, live, table, "Awa", touch=True)
     bob = join(open_page, live, table, "Bob", touch=True)
-    wall = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
-    wait_online(wall)
     post_note(awa, "Trop d'élèves décrochent en 4e")
     post_note(awa, "Les décrocheurs n'ont pas de solution")
+    # Then the axes step: the tablets open on the axes, the wall shows each table's axes.
+    live_event.phase = "axes"
+    db.session.commit()
+    for page in (awa, bob):
+        page.reload()
+        wait_online(page)
+    wall = open_page(f"{live.url}/pleniere/{live_event.plenary_token}", viewport=PROJECTOR)
+    wait_online(wall)
     expect(bob.locator("#notes .note")).to_have_count(2)
     axis = create_axis(awa, "Décrochage scolaire")
     axis_id = axis.get_attribute("data-axis-id")

@@ -56,7 +56,7 @@ def test_two_tablets_write_need_and_objective_at_once(open_page, live, live_even
     expect(bob.get_by_label("Objectif")).to_be_focused()
     expect(bob.get_by_label("Objectif")).to_have_value(OBJECTIVE)
     card = wall.locator(f"#wall-card-{table.id}")  # two fields of the card are written
-    expect(card.locator(".wall-card-meter")).to_contain_text("2/13", timeout=5000)
+    expect(card.locator(".wall-card-meter")).to_contain_text("2/14", timeout=5000)
 
     # Leaving the field clears the presence on the other tablet.
     bob.get_by_label("Titre").click()
