@@ -43,7 +43,7 @@ NOTES = ("Les familles ne savent pas à qui s'adresser quand un enfant décroche
 AXES = ("Les familles face au décrochage", "Découvrir les métiers près de chez soi",
         "Entreprendre dans le quartier")
 PHASES_SHOWN = ("diagnostic", "axes", "consolidation", "drafting", "pitches", "selection")
-VERDICTS = itertools.cycle(("prototype", "to_study", "to_study", "to_study", "not_retained"))
+VERDICTS = ("prototype", "to_study", "to_study", "to_study", "not_retained")
 
 
 def _after(phase: str, then: str) -> bool:
@@ -114,6 +114,7 @@ def _priority_axes(event) -> None:
 
 def _cards(event, phase: str) -> None:
     priorities = event.priority_axes
+    verdicts = itertools.cycle(VERDICTS)  # each day starts the cycle afresh, whatever ran before
     for table in event.tables:
         card = db.session.scalar(select(Proposal).where(Proposal.table_id == table.id))
         n = table.number
@@ -132,7 +133,7 @@ def _cards(event, phase: str) -> None:
         if _after(phase, "pitches") and card.status == "ready" and n % 2:
             card.status = "pitched"
         if _after(phase, "selection") and card.status == "pitched":
-            card.status = next(VERDICTS)
+            card.status = next(verdicts)
             db.session.add(Decision(proposal=card, verdict=card.status))
     db.session.commit()
 
