@@ -26,7 +26,7 @@ def _my_table(table_id):
 
 
 def _render_field(proposal, field, **extra):
-    context = card_context(proposal.table)
+    context = card_context(proposal.table, [field])
     context.update(extra)
     return render_template("proposals/_field.html", name=field, **context)
 

@@ -254,7 +254,7 @@ def dots_changed(event) -> None:
 
 def card_changed(proposal, *fields) -> None:
     """Tell the table (and the plenary, through its card) what changed on the card."""
-    context = card_context(proposal.table)
+    context = card_context(proposal.table, fields)
     with rendering_for_room():
         html = "".join(render_template("proposals/_field.html", name=f, oob=True, **context)
                        for f in fields)

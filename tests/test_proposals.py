@@ -616,3 +616,39 @@ def test_the_card_names_who_pitches_one_of_the_tables_participants(app, console,
                            ).data.decode("utf-8-sig")
     header, first = csv_text.split("\r\n")[:2]
     assert "orateur ou oratrice" in header and ";Bob;" in first
+
+
+def test_a_typed_save_reads_only_what_its_field_shows(app, event, tablet):
+    """The afternoon's busiest write: a debounced save of one text field. Its push (the
+    field, the card's progress) needs neither the table's notes, its people nor the event's
+    priority axes; the choice fields that show them still get them."""
+    from sqlalchemy import event as sa_event
+
+    awa = tablet(event.tables[0])
+    awa.socket()
+    db.session.expunge_all()
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = awa.post(field_url(event.tables[0], "need"),
+                            {"value": "Des bus le soir", "version": 0})
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert not any(s.startswith("SELECT priority_axis.") for s in reads), "\n".join(reads)
+    assert not any(s.startswith("SELECT participant.") and "participant.table_id = ?" in s
+                   for s in reads), "\n".join(reads)  # the table's people
+    assert not any(s.startswith("SELECT note.id") and "proposal_note" not in s
+                   for s in reads), "\n".join(reads)  # the table's list of notes
+    # The person; the card, its row taken, the field's last revision; the sequence, the
+    # revision, the card; then the push (the card, the versions, who types where, its
+    # linked notes) and the plenary card with the tables that changed meanwhile.
+    assert len(statements) <= 20, "\n".join(statements)
+    choice = awa.get(f"/tables/{event.tables[0].id}/fiche/pitcher_id",
+                     htmx=True).get_data(as_text=True)
+    assert ">Awa</option>" in choice

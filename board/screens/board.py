@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..card import BY_NAME, card_value
+from ..card import BY_NAME, CARD_FIELDS, card_value
 from ..extensions import db
 from ..models import PHASES, Axis, Note, Participant, Proposal, Vote, live_notes, proposal_note
 from ..services import axes as axes_services
@@ -99,14 +99,17 @@ def dots_context(me: Participant, error=None) -> dict:
     }, "dots_error": error}
 
 
-def card_context(table) -> dict:
-    """What the card needs to render on a tablet."""
+def card_context(table, fields=CARD_FIELDS) -> dict:
+    """What the card needs to render on a tablet: the whole card, or only `fields` (a
+    typed save pushes one text field, which needs neither the axes, the people nor the
+    table's notes: three queries fewer on the busiest write of the afternoon)."""
     proposal = proposal_services.proposal_for(table)
     return {"proposal": proposal, "versions": proposal_services.field_versions(proposal),
             "editing": proposal_services.editing_at(table.id),
-            "axes": table.event.priority_axes,
-            "people": table.participants,
-            "table_notes": db.session.scalars(live_notes(table.id)).all(),
+            "axes": table.event.priority_axes if "priority_axis_id" in fields else [],
+            "people": table.participants if "pitcher_id" in fields else [],
+            "table_notes": (db.session.scalars(live_notes(table.id)).all()
+                            if "notes" in fields else []),
             "card_errors": {}, "card_values": {}, "conflicts": {}}
 
 
