@@ -267,7 +267,8 @@ def _proposal(event, proposal_id) -> Proposal:
 def selection(event_id):
     """Every proposal with its verdict and comment; closing and reopening the selection."""
     event = db.get_or_404(Event, event_id)
-    return render_template("day/selection.html", **selection_context(event))
+    return render_template("day/selection.html",
+                           **selection_context(event, request.args.get("page", 1, int)))
 
 
 @bp.post("/selection/<int:proposal_id>")
@@ -278,7 +279,7 @@ def decide(event_id, proposal_id):
     event = db.get_or_404(Event, event_id)
     proposal = _proposal(event, proposal_id)
     form = request.form.to_dict()
-    context = selection_context(event)
+    context = selection_context(event, showing=proposal.id)
     try:
         services.decide(proposal, decision_schema.load(form), now())
     except ValidationError as error:
@@ -288,9 +289,11 @@ def decide(event_id, proposal_id):
         return render_template("day/selection.html", **context), 422
     realtime.day_changed(event, proposal.table)
     if wants_fragment():
-        context = selection_context(event)
-        return render_template("day/_decision.html", proposal=proposal, **context)
-    return redirect(url_for(".selection", event_id=event.id))
+        context = selection_context(event, showing=proposal.id)
+        return (render_template("day/_decision.html", proposal=proposal, **context)
+                + render_template("day/_selection_count.html", oob=True, **context))
+    return redirect(url_for(".selection", event_id=event.id, page=context["page"],
+                            _anchor=f"decision-{proposal.id}"))
 
 
 @bp.post("/selection/cloture")

@@ -356,6 +356,38 @@ def test_the_selection_shows_each_card_in_full_and_sets_empty_ones_apart(event, 
     assert 'class="button primary">Clore' not in page
 
 
+def test_the_selection_pages_its_cards_and_a_verdict_keeps_the_jury_on_its_page(console):
+    """At 210 tables every card in full made one 485 KB page. The jury reads twelve at a
+    time; the pager names the tables of each page; a verdict saved without JavaScript comes
+    back to the page of its card; the count of decided cards covers every page."""
+    from bench.wall import make_event
+
+    event = make_event(30)
+    for index in range(30):
+        if index != 4:  # table 5 writes nothing: set apart, on no page
+            card(event, index, title=f"Projet de la table {index + 1}")
+    first = html.unescape(console.get(url(event, "/selection")).get_data(as_text=True))
+    assert first.count('class="decision ') == 12
+    assert "Page 1 sur 3" in first and "Tables 1 à 13" in first and "Tables 26 à 30" in first
+    assert "Projet de la table 13<" in first and "Projet de la table 14<" not in first
+    assert "sur 29." in first.split('id="selection-count"')[1][:80]
+    third = html.unescape(console.get(url(event, "/selection?page=3")).get_data(as_text=True))
+    assert third.count('class="decision ') == 5
+    assert "Projet de la table 30<" in third and "Projet de la table 1<" not in third
+    assert 'aria-current="page">Tables 26 à 30' in third
+    # A page past the end shows the last one; nonsense shows the first.
+    assert "Projet de la table 30<" in console.get(url(event, "/selection?page=99")).get_data(
+        as_text=True)
+    target = services.proposal_for(event.tables[20])
+    response = post(console, url(event, f"/selection/{target.id}"), {"verdict": "prototype"},
+                    htmx=False)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/selection?page=2#decision-{target.id}")
+    fragment = post(console, url(event, f"/selection/{services.proposal_for(event.tables[0]).id}"),
+                    {"verdict": "to_study"}).get_data(as_text=True)
+    assert 'id="selection-count"' in fragment and "2 fiches décidées sur 29." in fragment
+
+
 def test_selection_results_close_and_reopen(event, console, client, clock):
     a = card(event, 0, title="Espace emploi", city="Villiers-le-Bel", department="95")
     b = card(event, 1, title="Clause sociale", city="Sarcelles", department="95")

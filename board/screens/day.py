@@ -75,6 +75,7 @@ PHASE_EFFECTS = {
     "follow_up": _l("Les tablettes remercient la salle ; les résultats restent consultables."),
 }
 PROGRESS_PAGE = 30
+SELECTION_PAGE = 12  # whole cards: a jury reads a dozen before moving on
 QUEUE_SHOWN = 8
 
 
@@ -257,14 +258,29 @@ def progress_context(event: Event, page: int = 1) -> dict:
             "totals": {"tables": count, "present": present, "ready": ready}}
 
 
-def selection_context(event: Event) -> dict:
+def selection_context(event: Event, page: int = 1, showing: int | None = None) -> dict:
+    """The selection: one page of the cards to judge (`showing`: the page that holds that
+    card), the empty ones apart, the decisions, the log.
+
+    Each card is shown in full: at 210 tables all of them made a 485 KB page that took
+    the process a tenth of a second to render. The jury reads them a page at a time; the
+    pager names the tables on each page so that any table is one tap away."""
     log = db.session.scalars(select(SelectionLog).where(SelectionLog.event_id == event.id)
                              .order_by(SelectionLog.id)).all()
     proposals = proposals_of(event)
     # A card nobody wrote anything in is no candidate: it is listed apart, never judged.
     empty = [p for p in proposals if len(empty_card_fields(p)) == len(CARD_FIELDS)]
-    return {"event": event, "proposals": [p for p in proposals if p not in empty],
-            "empty": empty, "decisions": decisions_of(event),
+    to_judge = [p for p in proposals if p not in empty]
+    pages = [to_judge[i:i + SELECTION_PAGE] for i in range(0, len(to_judge), SELECTION_PAGE)]
+    if showing is not None:
+        page = next((n for n, cards in enumerate(pages, 1)
+                     if any(p.id == showing for p in cards)), page)
+    page = min(max(page, 1), max(len(pages), 1))
+    decisions = decisions_of(event)
+    return {"event": event, "proposals": pages[page - 1] if pages else [],
+            "to_judge": len(to_judge), "decided": sum(1 for p in to_judge if p.id in decisions),
+            "page": page, "pages": [(cards[0].table, cards[-1].table) for cards in pages],
+            "empty": empty, "decisions": decisions,
             "closed_at": day_services.selection_closed_at(event), "log": log,
             "verdicts": DECISIONS, "labels": VERDICT_LABELS, "values": {}, "errors": {}}
 

@@ -280,3 +280,31 @@ def test_the_jury_reads_each_card_in_full_on_the_selection_page(live, live_event
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     # The untitled cards of the other tables are set apart, not offered to the jury.
     assert page.locator(".decision").count() == 1
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768}, PHONE],
+                         ids=["laptop", "phone"])
+def test_a_jury_of_thirty_tables_pages_through_the_selection(live, live_app, console_page,
+                                                            viewport):
+    """A dozen whole cards a page; the pager names the tables, the page says how far the
+    jury has got, and a verdict saved in place moves that count without a reload."""
+    from board import services
+
+    event = services.create_event({"name": "Grand jour", "table_count": 30, "themes": [
+        {"name": "Emploi", "colour": "#0072b2"}]})
+    cards(event, *[f"Projet {n}" for n in range(1, 31)])
+    page = console_page(f"/organisation/evenements/{event.id}/selection", viewport)
+    expect(page.locator(".decision")).to_have_count(12)
+    pager = page.get_by_role("navigation", name="Pages de la sélection", exact=True)
+    expect(pager.get_by_role("link")).to_have_text(
+        ["Tables 1 à 12", "Tables 13 à 24", "Tables 25 à 30"])
+    pager.get_by_role("link", name="Tables 25 à 30").click()
+    expect(page.locator(".decision")).to_have_count(6)
+    expect(page.locator(".decision").first).to_contain_text("Projet 25")
+    expect(pager.locator("[aria-current=page]")).to_have_text("Tables 25 à 30")
+    expect(page.locator("#selection-count")).to_have_text("0 fiche décidée sur 30.")
+    first = page.locator(".decision").first
+    first.get_by_label("Prototype").check()
+    first.get_by_role("button", name=re.compile("Enregistrer")).click()
+    expect(page.locator("#selection-count")).to_have_text("1 fiche décidée sur 30.")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
