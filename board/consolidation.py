@@ -3,12 +3,13 @@ the event's priority axes gathered from them, shown live on the plenary."""
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from . import realtime, services
 from .auth import organizer_required
 from .extensions import db
 from .limits import write_limit
-from .models import Event, PriorityAxis
+from .models import Event, PriorityAxis, Proposal
 from .schemas import gather_schema, priority_axis_schema, split_schema, vote_settings_schema
 from .screens.consolidation import axis_notes, consolidation_context
 from .screens.day import PHASE_LABELS
@@ -28,11 +29,18 @@ def _open_theme():
     return request.args.get("theme", type=int)
 
 
-def _pushed(event, added=None, removed=None):
+def _pushed(event, added=None, removed=None, renamed=None, choosing=()):
     """After a change to the priority axes: the plenary shows them at once, and the
-    tablets' cards offer a new one (`added`) or no longer one (`removed`, its id)."""
-    realtime.priority_axes_changed(event, added, removed)
+    tablets' cards offer a new one (`added`), no longer one (`removed`, its id) or one
+    under its new title (`renamed`); the cards `choosing` it are pushed to their tables."""
+    realtime.priority_axes_changed(event, added, removed, renamed, choosing)
     return redirect(url_for(".index", event_id=event.id, theme=_open_theme()))
+
+
+def _choosing(priority_id) -> list[Proposal]:
+    """The cards whose table chose this priority axis."""
+    return db.session.scalars(select(Proposal).where(
+        Proposal.priority_axis_id == priority_id)).all()
 
 
 @bp.get("/consolidation")
@@ -116,8 +124,7 @@ def create(event_id):
 @organizer_required
 @write_limit
 def rename(event_id, priority_id):
-    """Rename a priority axis (the plenary follows; a card shows the new title when its
-    board is next drawn)."""
+    """Rename a priority axis: the plenary and every card that offers or shows it follow."""
     event = db.get_or_404(Event, event_id)
     priority = _priority(event, priority_id)
     form = request.form.to_dict()
@@ -126,7 +133,7 @@ def rename(event_id, priority_id):
         services.rename_priority_axis(priority, priority_axis_schema.load(form))
     except ValidationError as error:
         return _console(event, {name: error.messages}, {name: form}, 422)
-    return _pushed(event)
+    return _pushed(event, renamed=priority, choosing=_choosing(priority_id))
 
 
 def _priority(event, priority_id) -> PriorityAxis:
@@ -142,11 +149,14 @@ def _priority(event, priority_id) -> PriorityAxis:
 def undo(event_id, priority_id, gathering):
     """Take back one gathering (a priority axis left empty goes with it)."""
     event = db.get_or_404(Event, event_id)
+    choosing = _choosing(priority_id)  # read before: a card loses an axis that goes
     try:
         left = services.undo_gathering(_priority(event, priority_id), gathering)
     except ValidationError as error:
         return _console(event, {f"priority-{priority_id}": error.messages}, status=422)
-    return _pushed(event, removed=None if left is not None else priority_id)
+    if left is not None:
+        return _pushed(event)
+    return _pushed(event, removed=priority_id, choosing=choosing)
 
 
 @bp.post("/axes-prioritaires/<int:priority_id>/scinder")

@@ -149,7 +149,7 @@ def _tell_the_writer(response):
 
 
 def event_changed(event: Event, tablets_html: str = "", wall_html: str = "",
-                  console_html: str = "") -> None:
+                  console_html: str = "", tables_html: dict[int, str] | None = None) -> None:
     """After a saved change of the whole event (its phase, its priority axes…): push
     `tablets_html` to every table of the event, `wall_html` to its screens (consoles
     included) and `console_html` to its consoles only.
@@ -158,10 +158,15 @@ def event_changed(event: Event, tablets_html: str = "", wall_html: str = "",
     the table's own number. So every table hears of every such change, with its number,
     even when it shows nothing of it (`tablets_html` empty): a number it never heard of
     would make every tablet of the event refetch its board at the next tick, at once.
+    `tables_html` adds to the push of some tables what concerns them alone.
     """
+    tables_html = tables_html or {}
     tables = db.session.scalars(select(Table.id).where(Table.event_id == event.id))
     socketio.emit("push", {"event_seq": event.seq, "html": tablets_html},
-                  to=[table_room(ident) for ident in tables])
+                  to=[table_room(ident) for ident in tables if ident not in tables_html])
+    for ident, html in tables_html.items():
+        socketio.emit("push", {"event_seq": event.seq, "html": tablets_html + html},
+                      to=table_room(ident))
     if wall_html:
         socketio.emit("push", {"html": wall_html}, to=event_room(event.id))
     if console_html:
@@ -262,19 +267,34 @@ def card_changed(proposal, *fields) -> None:
     table_changed(proposal.table, html)
 
 
-def priority_axes_changed(event, added=None, removed: int | None = None) -> None:
+def priority_axes_changed(event, added=None, removed: int | None = None, renamed=None,
+                          choosing=()) -> None:
     """The plenary shows the priority axes as they are gathered; the tablets' cards offer
-    the captain a priority axis `added` (a new one) and no longer the one `removed`: one
-    fragment for every table, whatever each has chosen."""
+    the captain a priority axis `added` (a new one), no longer the one `removed`, and
+    `renamed` under its new title: one fragment for every table, whatever each has chosen.
+    The cards `choosing` the renamed or removed axis are pushed to their tables whole
+    (their field names it to everyone, and a removed one leaves the card without one)."""
     tablets = ""
     if added is not None:
         tablets += render("proposals/_axis_option.html", axis=added,
                           oob="beforeend:#card-priority_axis_id")
     if removed is not None:
         tablets += render("proposals/_axis_option.html", axis_id=removed, oob="delete")
-    event_changed(event, tablets_html=tablets,
+    if renamed is not None:
+        tablets += render("proposals/_axis_option.html", axis=renamed, oob="rename")
+    fields = {}
+    if choosing:
+        db.session.expire(event, ["priority_axes"])  # as they are now, not as first loaded
+    for proposal in choosing:
+        db.session.refresh(proposal)
+        context = card_context(proposal.table, ["priority_axis_id"])
+        fields[proposal.table_id] = render("proposals/_field.html", name="priority_axis_id",
+                                           oob=True, **context)
+    event_changed(event, tablets_html=tablets, tables_html=fields,
                   wall_html=render("plenary/_priority_axes.html", oob=True, event=event,
                                    priority_groups=priority_groups(event)))
+    for proposal in choosing:
+        _card_changed(proposal.table)  # the wall's card names the axis
     consolidation_stale(event.id)
 
 

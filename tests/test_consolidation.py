@@ -318,3 +318,44 @@ def test_priority_axes_reach_every_tablet_with_the_events_number_so_none_refetch
     for i, socket in enumerate(sockets):
         [tick] = pushes(socket, "tick")
         assert tick["event_seq"] == last[i] == db.session.get(type(event), event.id).seq
+
+
+def test_a_renamed_or_undone_priority_axis_reaches_the_cards_that_chose_it(
+        app, event, console, morning, tablet):
+    """Table 1's captain chose a priority axis on the card. Renamed, every tablet's list
+    shows the new title, the captain's choice stays chosen, and the others at table 1 read
+    it; undone, table 1's card has no axis any more, for everyone at the table at once,
+    within the event's numbered push (no refetch), and on the wall."""
+    (a1, _n1), (a2, _n2) = morning[1], morning[2]
+    post(console, f"{base(event)}/axes-prioritaires", {
+        "axis_ids": [a1.id, a2.id], "title": "Raccrocher les décrocheurs"})
+    priority = db.session.scalars(db.select(PriorityAxis)).one()
+    captain = tablet(event.tables[0], "Awa", captain=True)
+    assert captain.post(f"/tables/{event.tables[0].id}/fiche/priority_axis_id",
+                        {"value": priority.id, "version": 0}).status_code == 200
+    mate, elsewhere = tablet(event.tables[0], "Bob").socket(), tablet(event.tables[1], "Léa").socket()
+    screen = socketio.test_client(app, auth={"room": f"event-{event.id}",
+                                             "token": event.plenary_token})
+    for socket in (mate, elsewhere, screen):
+        socket.get_received()
+
+    post(console, f"{base(event)}/axes-prioritaires/{priority.id}/renommer",
+         {"title": "Ne laisser personne décrocher"})
+    [ours], [theirs] = pushes(mate), pushes(elsewhere)
+    assert ours["event_seq"] == theirs["event_seq"]
+    rename = f'<div hx-swap-oob="innerHTML:#card-axis-{priority.id}">Ne laisser personne décrocher</div>'
+    assert rename in ours["html"] and rename in theirs["html"]
+    field = ours["html"][ours["html"].index('<form id="field-priority_axis_id"'):]
+    assert f'value="{priority.id}" selected>Ne laisser personne décrocher' in field
+    assert 'class="not-captain-only axis-chosen">Ne laisser personne décrocher' in field
+    assert 'id="field-priority_axis_id"' not in theirs["html"]  # table 2 chose nothing
+    assert any("Ne laisser personne décrocher" in p["html"] for p in pushes(screen))
+
+    for source in list(priority.sources):
+        post(console, f"{base(event)}/axes-prioritaires/{priority.id}/regroupements/"
+                      f"{source.gathering}/defaire", {})
+    last = pushes(mate)[-1]["html"]
+    field = last[last.index('<form id="field-priority_axis_id"'):]
+    assert "Ne laisser personne décrocher" not in field
+    assert "Le ou la capitaine choisit l'axe." in html.unescape(field)
+    assert services.proposal_for(event.tables[0]).priority_axis_id is None
