@@ -85,7 +85,7 @@ def update(table_id, field):
             return _back_to(field)
         return _render_field(proposal, field, oob=True)
     if changed:
-        realtime.card_changed(proposal, field)
+        realtime.card_changed(proposal, field, versions={field: version})
     if not wants_fragment():
         return _back_to(field)
     return render_template("proposals/_saved.html", name=field, version=version,

@@ -257,9 +257,10 @@ def dots_changed(event) -> None:
     event_changed(event, tablets_html=render("axes/_my_dots_stale.html"))
 
 
-def card_changed(proposal, *fields) -> None:
-    """Tell the table (and the plenary, through its card) what changed on the card."""
-    context = card_context(proposal.table, fields)
+def card_changed(proposal, *fields, versions: dict | None = None) -> None:
+    """Tell the table (and the plenary, through its card) what changed on the card;
+    `versions`, when the caller knows them, are the fields' versions now."""
+    context = card_context(proposal.table, fields, versions)
     with rendering_for_room():
         html = "".join(render_template("proposals/_field.html", name=f, oob=True, **context)
                        for f in fields)

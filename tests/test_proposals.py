@@ -646,9 +646,9 @@ def test_a_typed_save_reads_only_what_its_field_shows(app, event, tablet):
     assert not any(s.startswith("SELECT note.id") and "proposal_note" not in s
                    for s in reads), "\n".join(reads)  # the table's list of notes
     # The person; the card, its row taken, the field's last revision; the sequence, the
-    # revision, the card; then the push (the card, the versions, who types where, its
+    # revision, the card; then the push (the card, who types where, its
     # linked notes) and the plenary card with the tables that changed meanwhile.
-    assert len(statements) <= 20, "\n".join(statements)
+    assert len(statements) <= 19, "\n".join(statements)
     choice = awa.get(f"/tables/{event.tables[0].id}/fiche/pitcher_id",
                      htmx=True).get_data(as_text=True)
     assert ">Awa</option>" in choice
