@@ -22,7 +22,7 @@ from .auth import current_organizer, organizer_required, sign_in_organizer
 from .extensions import db, limiter
 from .limits import write_limit
 from .models import Event, Organizer, Participant, Table, check_dummy_password
-from .realtime import seats_taken_back, sessions_ended, wall_link_changed
+from .realtime import seats_taken_back, sessions_ended, settings_changed, wall_link_changed
 from .schemas import event_schema, event_settings_schema, login_schema
 from .screens.record import FIGURE_LABELS, figures
 from .web import new_key, safe_next
@@ -241,6 +241,7 @@ def settings(event_id):
         shown = {**values, "table_names": {t["id"]: t["name"] for t in values["table_names"]}}
         return render_template("organizer/settings.html", event=event, values=shown,
                                errors=error.messages), 422
+    settings_changed(event)
     return redirect(url_for(".show", event_id=event.id))
 
 

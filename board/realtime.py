@@ -318,6 +318,16 @@ def day_changed(event: Event, *tables: Table) -> None:
         _card_changed(table)
 
 
+def settings_changed(event: Event) -> None:
+    """The organizer changed the set-up (themes, their colours, table names): every open
+    page takes the new colours at once, and the wall's cards their tables' names. Pushed
+    with the event's number, so that no tablet refetches its board for it at the tick."""
+    link = render("_themes_css.html", event=event, oob=True)
+    event_changed(event, tablets_html=link, wall_html=link)
+    for table in event.tables:
+        _card_changed(table)
+
+
 def spotlight_changed(event: Event) -> None:
     """The organizer put a table on the whole wall, or brought the wall back: the wall and
     the consoles' control say so."""

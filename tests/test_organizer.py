@@ -461,3 +461,32 @@ def test_the_plenary_link_can_be_renewed(app, console, event):
     assert app.test_client().get(f"/pleniere/{event.plenary_token}").status_code == 200
     console_page = console.get(f"/organisation/evenements/{event.id}").get_data(as_text=True)
     assert event.plenary_token in console_page and old not in console_page
+
+
+def test_a_recoloured_theme_and_a_renamed_table_reach_every_open_page_at_once(
+        app, console, event, tablet):
+    """Tablets and the wall take the new colours (their stylesheet's link, versioned by the
+    colours) and the table's new name within the event's numbered push: no tablet is left
+    behind to refetch its board at the next tick, no page waits for a reload."""
+    from board import realtime
+
+    from .conftest import pushes
+
+    awa = tablet(event.tables[0]).socket()
+    screen = socketio.test_client(app, auth={"room": f"event-{event.id}",
+                                             "token": event.plenary_token})
+    seq = pushes(awa, "hello")[0]["event_seq"]
+    screen.get_received()
+    response = post_settings(console, event, settings_form(event, **{
+        "theme-1-colour": "#cc79a7", f"table-{event.tables[0].id}-name": "Table Sarcelles"}))
+    assert response.status_code == 302
+    [push] = pushes(awa)
+    assert push["event_seq"] == seq + 1
+    link = re.search(r'<link id="themes-css"[^>]*>', push["html"])[0]
+    assert "cc79a7" in link and 'hx-swap-oob="true"' in link
+    wall = "".join(p["html"] for p in pushes(screen))
+    assert link in wall and "Table Sarcelles" in wall
+    with app.test_request_context():
+        realtime.housekeeping(60)
+    [tick] = pushes(awa, "tick")
+    assert tick["event_seq"] == push["event_seq"]  # nothing missed: no refetch

@@ -10,6 +10,7 @@ from board import db
 from board.models import Organizer, Proposal
 
 from .conftest import PROJECTOR, TABLET, join, wait_online
+from .test_live_board import post_note
 
 PHONE = {"width": 390, "height": 844}
 
@@ -308,3 +309,28 @@ def test_a_jury_of_thirty_tables_pages_through_the_selection(live, live_app, con
     first.get_by_role("button", name=re.compile("Enregistrer")).click()
     expect(page.locator("#selection-count")).to_have_text("1 fiche décidée sur 30.")
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+def test_a_theme_recoloured_in_the_settings_recolours_an_open_tablet_without_a_reload(
+        open_page, live, live_event, console_page):
+    event = live_event
+    theme = event.themes[0]
+    awa = join(open_page, live, event.tables[0], "Awa")
+    post_note(awa, "Pas de bus après 21 h", theme.name)
+    note = awa.locator(f"#notes .theme-{theme.id}").first
+    expect(note).to_be_visible()
+
+    def colour():
+        return note.evaluate("el => getComputedStyle(el).getPropertyValue('--theme').trim()")
+
+    assert colour() == theme.colour
+    awa.evaluate("window.notReloaded = true")
+    settings = console_page(f"/organisation/evenements/{event.id}/reglages")
+    settings.locator("#theme-0-colour").fill("#d55e00")
+    settings.get_by_role("button", name="Enregistrer les réglages").click()
+    expect(settings).to_have_url(re.compile(rf"/evenements/{event.id}$"))
+    expect(awa.locator("#themes-css")).to_have_attribute("href", re.compile("d55e00"))
+    awa.wait_for_function(
+        "(id) => getComputedStyle(document.querySelector('#notes .theme-' + id))"
+        ".getPropertyValue('--theme').trim() === '#d55e00'", arg=theme.id)
+    assert awa.evaluate("window.notReloaded") is True
