@@ -174,13 +174,29 @@
   var voice = null;
   function findVoice() {
     if (!("speechSynthesis" in window)) return;
-    var voices = window.speechSynthesis.getVoices();
+    var voices = window.speechSynthesis.getVoices() || [];
     voice = voices.find(function (v) { return /^fr(\b|-|_)/i.test(v.lang); }) || null;
     body.classList.toggle("can-listen", Boolean(voice));
   }
   if ("speechSynthesis" in window) {
     findVoice();
     window.speechSynthesis.addEventListener("voiceschanged", findVoice);
+  }
+  function shown(el) { return Boolean(el && el.getClientRects().length); }
+  // What a card field holds, as the person sees it: the texts of the constats ticked (not
+  // their numbers), the axis as written for whoever cannot choose it.
+  function fieldValue(field) {
+    var boxes = field.querySelectorAll("input[type=checkbox]");
+    if (boxes.length) {
+      return Array.from(boxes).filter(function (box) { return box.checked; }).map(function (box) {
+        return box.closest("label").textContent.trim();
+      }).join(". ");
+    }
+    var select = field.querySelector("select");
+    if (select && shown(select)) return select.value ? select.selectedOptions[0].textContent : "";
+    if (select) { var chosen = field.querySelector(".axis-chosen"); return chosen ? chosen.textContent : ""; }
+    var control = field.querySelector("textarea, input[name=value]");
+    return control ? control.value : "";
   }
   function spoken(button) {
     if (button.dataset.listen) {
@@ -190,9 +206,9 @@
     var field = button.closest(".card-field");
     if (!field) return "";
     var label = field.querySelector(".card-field-head label, .card-field-head .label");
-    var control = field.querySelector("textarea, input[name=value], select");
-    var value = control ? (control.tagName === "SELECT" ? control.selectedOptions[0].textContent : control.value) : "";
-    return [label ? label.textContent.replace("*", "").trim() : "", value.trim()].filter(Boolean).join(". ");
+    var name = label ? label.textContent.replace("*", "").trim() : "";
+    var value = fieldValue(field).trim() || views.dataset.emptyField || "";
+    return [name, value].filter(Boolean).join(". ");
   }
   body.addEventListener("click", function (event) {
     var button = event.target.closest(".listen");
@@ -202,7 +218,7 @@
     window.speechSynthesis.cancel();
     var utterance = new SpeechSynthesisUtterance(text);
     utterance.voice = voice;
-    utterance.lang = voice.lang;
+    utterance.lang = voice.lang.replace("_", "-");  // Android says fr_FR; the standard fr-FR
     utterance.rate = 0.9;
     window.speechSynthesis.speak(utterance);
   });

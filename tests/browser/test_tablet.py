@@ -1,6 +1,8 @@
 """The tablet, one step at a time, as a person who rarely uses one holds it: by touch, in
 portrait (768×1024) and in landscape (1024×768)."""
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -311,3 +313,129 @@ def test_focus_stays_where_the_person_was_after_posting_and_moving(open_page, li
     awa.keyboard.press("Enter")
     expect(awa.locator("#axes .note")).to_have_count(1, timeout=5000)
     expect(awa.locator("#axes .note .move-open")).to_be_focused()
+
+
+# ---- « Écouter »: the tablet's own French voice -----------------------------------------
+# Headless Chromium has no voice at all, so the page gets a stand-in speech synthesis before
+# it loads: the voices it lists are the test's, and what it is asked to say is recorded.
+SPEECH_STUB = """
+(() => {
+  let voices = %s;
+  const synth = new EventTarget();
+  const said = [];
+  synth.getVoices = () => voices.slice();
+  synth.speak = (u) => said.push({text: u.text, lang: u.lang, voice: u.voice && u.voice.name});
+  synth.cancel = () => {};
+  synth.pause = () => {};
+  synth.resume = () => {};
+  Object.defineProperty(window, "speechSynthesis", {value: synth, configurable: true});
+  window.SpeechSynthesisUtterance = class {
+    constructor(text) { this.text = text; this.lang = ""; this.voice = null; this.rate = 1; }
+  };
+  window.speech = {
+    said,
+    // The device's voices change (installed, or loaded late as Chrome does): voiceschanged.
+    arrive(list) { voices = list; synth.dispatchEvent(new Event("voiceschanged")); },
+  };
+})();
+"""
+FRENCH = {"name": "Amélie", "lang": "fr-FR", "localService": True, "default": False}
+ENGLISH = {"name": "Samantha", "lang": "en-US", "localService": True, "default": True}
+
+
+def with_voices(page, voices):
+    """Reload the tablet with these voices on the device."""
+    page.add_init_script(SPEECH_STUB % json.dumps(voices))
+    page.reload()
+    wait_online(page)
+    return page
+
+
+def said(page):
+    return page.evaluate("window.speech.said")
+
+
+def listen_buttons_shown(page):
+    return page.locator(".listen:visible").count()
+
+
+def test_listen_reads_the_instruction_a_constat_and_a_card_field_in_french(
+        open_page, live, live_event):
+    table = live_event.tables[0]
+    awa = with_voices(tablet(open_page, live, table, "Awa", PORTRAIT), [ENGLISH, FRENCH])
+    post_note(awa, "Le bus ne passe plus après 20 h")
+
+    # The step's instruction, word for word, with the French voice.
+    instruction = awa.locator("#step-instruction").inner_text().strip()
+    assert instruction
+    awa.locator("#step").get_by_role("button", name="Écouter").tap()
+    assert said(awa) == [{"text": instruction, "lang": "fr-FR", "voice": "Amélie"}]
+
+    # A constat, from its « ⋯ » menu.
+    note = awa.locator("#notes .note")
+    open_menu(note).get_by_role("button", name="Écouter").tap()
+    assert said(awa)[-1] == {"text": "Le bus ne passe plus après 20 h", "lang": "fr-FR",
+                             "voice": "Amélie"}
+
+    # A card field: its name, then what the table wrote in it.
+    awa.get_by_role("link", name="Fiche projet").tap()
+    title = awa.locator("#field-title")
+    title.get_by_label("Titre").fill("Un bus de nuit")
+    title.get_by_role("button", name="Écouter").tap()
+    assert said(awa)[-1] == {"text": "Titre. Un bus de nuit", "lang": "fr-FR", "voice": "Amélie"}
+    # The constats the card answers: their texts, never their numbers.
+    notes = awa.locator("#field-notes")
+    notes.get_by_label("Le bus ne passe plus après 20 h").check()
+    notes.get_by_role("button", name="Écouter").tap()
+    assert said(awa)[-1]["text"] == ("Constats auxquels la fiche répond. "
+                                      "Le bus ne passe plus après 20 h")
+    # The priority axis, as a participant sees it (the captain chooses it).
+    axis = awa.locator("#field-priority_axis_id")
+    axis.get_by_role("button", name="Écouter").tap()
+    assert said(awa)[-1]["text"] == (
+        "Axe prioritaire. " + axis.locator(".axis-chosen").inner_text().strip())
+    # An empty field says so, rather than its name alone.
+    need = awa.locator("#field-need")
+    need.get_by_role("button", name="Écouter").tap()
+    assert said(awa)[-1]["text"] == "Besoin. Rien n'est écrit pour l'instant."
+    no_violations(awa)
+
+
+@pytest.mark.parametrize("voices", [[ENGLISH], []], ids=["english-only", "no-voice"])
+def test_without_a_french_voice_no_listen_button_shows(open_page, live, live_event, voices):
+    table = live_event.tables[0]
+    awa = with_voices(tablet(open_page, live, table, "Awa", PORTRAIT), voices)
+    post_note(awa, "Le bus ne passe plus après 20 h")
+    assert awa.locator(".listen").count() >= 2
+    # Not in the step, not in a note's menu, not on the card.
+    assert listen_buttons_shown(awa) == 0
+    open_menu(awa.locator("#notes .note")).get_by_role("button", name="Modifier").wait_for()
+    assert listen_buttons_shown(awa) == 0
+    awa.get_by_role("link", name="Fiche projet").tap()
+    expect(awa.locator("#card")).to_be_visible()
+    assert awa.locator("#card .listen").count() > 0
+    assert listen_buttons_shown(awa) == 0
+
+
+def test_a_french_voice_arriving_late_shows_the_buttons_and_speaks(open_page, live, live_event):
+    table = live_event.tables[0]
+    # Chrome lists no voice at first and fires voiceschanged once they are loaded; Android
+    # spells the language with an underscore.
+    awa = with_voices(tablet(open_page, live, table, "Awa", PORTRAIT), [])
+    post_note(awa, "Le bus ne passe plus après 20 h")
+    assert listen_buttons_shown(awa) == 0
+    late = {"name": "Thomas", "lang": "fr_FR", "localService": True, "default": False}
+    awa.evaluate("voices => window.speech.arrive(voices)", [ENGLISH, late])
+    button = awa.locator("#step").get_by_role("button", name="Écouter")
+    expect(button).to_be_visible()
+    button.tap()
+    assert said(awa) == [{"text": awa.locator("#step-instruction").inner_text().strip(),
+                          "lang": "fr-FR", "voice": "Thomas"}]
+    open_menu(awa.locator("#notes .note"))
+    expect(awa.locator("#notes .note").get_by_role("button", name="Écouter")).to_be_visible()
+    # The French voice goes away (uninstalled): the buttons go with it, and nothing speaks.
+    awa.evaluate("voices => window.speech.arrive(voices)", [ENGLISH])
+    expect(button).to_be_hidden()
+    assert listen_buttons_shown(awa) == 0
+    awa.evaluate("document.querySelector('#step .listen').click()")
+    assert len(said(awa)) == 1
