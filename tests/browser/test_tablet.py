@@ -439,3 +439,51 @@ def test_a_french_voice_arriving_late_shows_the_buttons_and_speaks(open_page, li
     assert listen_buttons_shown(awa) == 0
     awa.evaluate("document.querySelector('#step .listen').click()")
     assert len(said(awa)) == 1
+
+
+# ---- Larger text, remembered by the tablet ----------------------------------------------
+def font_size(locator):
+    return float(locator.evaluate("el => getComputedStyle(el).fontSize").removesuffix("px"))
+
+
+def overflow(page):
+    """How far the page is wider than the screen (0: nothing to scroll sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_larger_text_grows_is_remembered_and_fits_a_portrait_tablet(open_page, live, live_event):
+    event = live_event
+    axes_step(event)
+    awa = tablet(open_page, live, event.tables[0], "Awa", PORTRAIT)
+    create_axis(awa, "Transports et déplacements du soir")
+    awa.get_by_role("link", name="Constats", exact=True).tap()
+    post_note(awa, "Le bus ne passe plus après 20 h, et les jeunes rentrent à pied")
+    instruction, note = awa.locator("#step-instruction"), awa.locator("#notes .note-text")
+    before = font_size(instruction), font_size(note)
+
+    switch = awa.get_by_role("button", name="Texte plus grand")
+    expect(switch).to_have_attribute("aria-pressed", "false")
+    switch.tap()
+    expect(switch).to_have_attribute("aria-pressed", "true")
+    after = font_size(instruction), font_size(note)
+    assert after[0] >= before[0] * 1.2 and after[1] >= before[1] * 1.2
+
+    # The tablet remembers it: a reload (or the next person) keeps the larger text.
+    awa.reload()
+    wait_online(awa)
+    expect(awa.get_by_role("button", name="Texte plus grand")).to_have_attribute(
+        "aria-pressed", "true")
+    assert font_size(awa.locator("#step-instruction")) == after[0]
+    # Nothing wider than the screen, in any view.
+    for view in ("notes", "axes", "card"):
+        awa.locator(f'.step-tab[data-view="{view}"]').tap()
+        assert overflow(awa) <= 0, view
+    no_violations(awa)
+
+    # And back to the usual size, remembered too.
+    awa.get_by_role("button", name="Texte plus grand").tap()
+    awa.reload()
+    wait_online(awa)
+    expect(awa.get_by_role("button", name="Texte plus grand")).to_have_attribute(
+        "aria-pressed", "false")
+    assert font_size(awa.locator("#step-instruction")) == before[0]
