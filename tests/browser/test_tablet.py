@@ -6,7 +6,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from board import db
+from board import db, services
+from board.models import utcnow
 from board.screens.board import STEP_NUMBERS
 
 from .conftest import join, serious_violations, wait_online
@@ -487,3 +488,36 @@ def test_larger_text_grows_is_remembered_and_fits_a_portrait_tablet(open_page, l
     expect(awa.get_by_role("button", name="Texte plus grand")).to_have_attribute(
         "aria-pressed", "false")
     assert font_size(awa.locator("#step-instruction")) == before[0]
+
+
+# ---- axe-core on the states not reached above ---------------------------------------------
+@SIZES
+def test_the_move_dialog_open_has_no_violation(open_page, live, live_event, size):
+    event = live_event
+    axes_step(event)
+    awa = tablet(open_page, live, event.tables[0], "Awa", size)
+    create_axis(awa, "Transports")
+    awa.get_by_role("link", name="Constats", exact=True).tap()
+    post_note(awa, "Le bus ne passe plus après 20 h")
+    awa.locator('.step-tab[data-view="axes"]').tap()
+    awa.locator("#notes .note").get_by_role("button", name="Déplacer vers…").tap()
+    dialog = awa.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Transports")).to_be_visible()
+    no_violations(awa)
+
+
+@SIZES
+def test_its_pitch_running_has_no_violation(open_page, live, live_event, size):
+    event = live_event
+    table = event.tables[0]
+    services.set_phase(event, "pitches", utcnow())
+    services.step_pitch(event, 1, utcnow())  # the first table in the queue: this one
+    awa = tablet(open_page, live, table, "Awa", size)
+    turn = awa.locator("#step .pitch-turn")
+    expect(turn).to_be_visible()
+    expect(turn).to_contain_text("C'est à vous !")
+    expect(turn.locator(".countdown")).to_be_visible()
+    left = turn.locator(".countdown").inner_text()
+    expect(turn.locator(".countdown")).not_to_have_text(left, timeout=5000)  # it runs
+    no_violations(awa)
