@@ -74,8 +74,8 @@ def sign_in_organizer(organizer: Organizer) -> None:
 
 
 # What an unseated tablet is told, on its page, in its toasts and on its socket.
-UNSEATED = _l("Vous n'êtes plus assis·e à cette table : l'organisation a renouvelé ses codes "
-              "ou vous a retiré·e. Rejoignez-la de nouveau avec le code de la table.")
+UNSEATED = _l("Vous n'êtes plus à cette table. L'organisation a changé les codes, ou vous a "
+              "retiré·e. Pour revenir, entrez le code de la table.")
 
 
 class Unseated(Forbidden):

@@ -8,11 +8,14 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: a forged larger id is "unknown", not an error
 
 _INVISIBLE = {"Cc", "Cf"}
+# A request no form of ours sends (a forged or stale one): what the person can do about it.
+BAD_REQUEST = _l("Cette demande n'a pas marché. Rechargez la page.")
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
@@ -91,8 +94,9 @@ class _TextField(fields.String):
             raise ValidationError(_l("Ce champ est obligatoire."))
         if self.max_length and len(text) > self.max_length:
             raise ValidationError(
-                _l("%(count)s caractères : c'est %(over)s de trop (au plus %(max)s).",
-                   count=len(text), over=len(text) - self.max_length, max=self.max_length))
+                _ln("Ce texte a %(num)d caractère de trop. Au plus %(max)s caractères.",
+                    "Ce texte a %(num)d caractères de trop. Au plus %(max)s caractères.",
+                    len(text) - self.max_length, max=self.max_length))
         return text
 
 
@@ -132,7 +136,7 @@ def Ids(message):  # noqa: N802 - a field factory
 def IdempotencyKey():  # noqa: N802 - a field factory
     """The key a page puts in every create form: retries of one request make one object."""
     return fields.String(load_default=None, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
-                         error_messages={"invalid": _l("Requête invalide.")})
+                         error_messages={"invalid": BAD_REQUEST})
 
 
 def Version(minimum=1, **kwargs):  # noqa: N802 - a field factory
@@ -140,8 +144,7 @@ def Version(minimum=1, **kwargs):  # noqa: N802 - a field factory
     if not kwargs.get("required"):
         kwargs.setdefault("load_default", None)
     return fields.Integer(strict=False, validate=validate.Range(min=minimum, max=MAX_ID),
-                          error_messages={"required": _l("Requête invalide."),
-                                          "invalid": _l("Requête invalide.")}, **kwargs)
+                          error_messages={"required": BAD_REQUEST, "invalid": BAD_REQUEST}, **kwargs)
 
 
 def Choice(choices, message, **kwargs):  # noqa: N802 - a field factory

@@ -36,22 +36,22 @@ def _typed_code() -> str:
 join_per_address = limiter.limit(
     lambda: current_app.config["RATELIMIT_JOIN"], methods=["POST"],
     deduct_when=lambda response: response.status_code == 422,
-    error_message=lambda: _("Trop d'essais de code depuis cet appareil. Patientez une minute, "
-                            "puis réessayez."))
+    error_message=lambda: _("Trop d'essais de code sur cette tablette. Attendez une minute. "
+                            "Puis réessayez."))
 
 # Every attempt counts here: it bounds how fast anyone can seat made-up people at a table.
 join_per_code = limiter.limit(
     lambda: current_app.config["RATELIMIT_JOIN_CODE"], methods=["POST"],
     key_func=_typed_code,
-    error_message=lambda: _("Ce code vient d'être essayé trop de fois. Patientez une minute, "
-                            "puis réessayez."))
+    error_message=lambda: _("Ce code a été essayé trop de fois. Attendez une minute. "
+                            "Puis réessayez."))
 
 # One budget for every write a person makes, whatever the area: posting, editing, voting…
 WRITES_SCOPE = "writes"
 
 
 def too_fast() -> str:
-    return _("Vous allez très vite : patientez quelques secondes avant d'enregistrer encore. "
+    return _("Vous allez très vite. Attendez quelques secondes. "
              "Ce que vous avez écrit est gardé.")
 
 
@@ -72,7 +72,7 @@ _in_flight = {"writes": 0}
 
 
 def too_busy() -> str:
-    return _("Beaucoup de monde écrit en même temps : réessayez dans quelques secondes. "
+    return _("Beaucoup de personnes écrivent en même temps. Réessayez dans quelques secondes. "
              "Ce que vous avez écrit est gardé.")
 
 

@@ -62,7 +62,7 @@ def update(table_id, field):
     """Save one field as it is typed (htmx, debounced) or posted (without JavaScript)."""
     me, mine = _my_table(table_id)
     if not mine:
-        return _refused(field, _("Vous n'êtes pas à cette table : modification refusée."), 403)
+        return _refused(field, _("Vous n'êtes pas à cette table. Vous ne pouvez pas modifier sa fiche."), 403)
     if field == "priority_axis_id" and not me.is_captain:
         return _refused(field, _("Seul·e le ou la capitaine choisit l'axe."), 403)
     proposal = services.proposal_for(me.table)
@@ -74,7 +74,7 @@ def update(table_id, field):
                                                  card_field_schemas[field].load(form), me)
     except ValidationError as error:
         messages = error.messages.get("value") or error.messages.get("version") \
-            or [_("Requête invalide.")]
+            or [_("Cette demande n'a pas marché. Rechargez la page.")]
         return _answer(proposal, field, form, 422, errors=messages)
     except services.StaleWrite as stale:
         return _answer(proposal, field, form, 409, conflict=stale)

@@ -193,7 +193,7 @@ class MoveSchema(_Blanks):
 
 
 class MergeSchema(BaseSchema):
-    note_ids = Ids(_l("Cochez au moins deux constats à fusionner."))
+    note_ids = Ids(_l("Choisissez au moins deux constats à fusionner."))
 
 
 class VoteSchema(BaseSchema):

@@ -217,7 +217,7 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return error_page(400, _("La page a expiré. Rechargez-la, puis recommencez."))
+        return error_page(400, _("Cette page est trop ancienne. Rechargez-la. Puis recommencez."))
 
     @app.errorhandler(401)
     def unauthorised(error):
@@ -251,9 +251,9 @@ def init_app(app):
         limit = getattr(error, "limit", None)
         if limit is not None and limit.error_message:
             return error_page(429, error.description)
-        return error_page(429, _("Trop d'essais d'un coup. Patientez une minute, puis réessayez."))
+        return error_page(429, _("Trop d'essais d'un coup. Attendez une minute. Puis réessayez."))
 
     @app.errorhandler(500)
     def server_error(error):
-        return error_page(500, _("Un problème est survenu de notre côté. Réessayez dans un "
-                                 "instant : ce que vous avez saisi est conservé."))
+        return error_page(500, _("Un problème est arrivé chez nous. Ce que vous avez écrit "
+                                 "est gardé. Réessayez dans un instant."))

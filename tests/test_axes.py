@@ -53,7 +53,7 @@ def test_an_axis_created_at_a_table_is_pushed_to_that_table_only(app, event, tab
 
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"name": "", "theme_id": "THEME"}, "name", "Ce champ est obligatoire."),
-    ({"name": "x" * 121, "theme_id": "THEME"}, "name", "121 caractères"),
+    ({"name": "x" * 121, "theme_id": "THEME"}, "name", "1 caractère de trop. Au plus 120 caractères."),
     ({"name": "Emploi"}, "theme_id", "Faites un choix."),
     ({"name": "Emploi", "theme_id": "999999"}, "theme_id", "Choisissez une des thématiques"),
 ])
@@ -117,7 +117,7 @@ def test_a_note_or_axis_of_another_table_cannot_be_moved_or_targeted(app, event,
     assert move(zoe, note, their_axis).status_code == 404
     response = move(awa, note, their_axis)
     assert response.status_code == 422
-    assert "Cet axe n'existe pas (ou plus) à votre table." in text(response)
+    assert "Cet axe n'est plus à votre table." in text(response)
     assert response.headers["HX-Retarget"] == "#toasts"
     assert note.axis_id is None and event.tables[0].seq == 1
 
@@ -268,11 +268,11 @@ def test_dots_are_counted_against_the_budget_and_shown_to_the_voter(app, event, 
 
 @pytest.mark.parametrize(("case", "message"), [
     ("over_budget", "Vous avez déjà posé vos 3 gommettes"),
-    ("double", "Une seule gommette par axe"),
-    ("forged_table", "Cet axe n'est pas au tableau de votre table"),
-    ("after_close", "Le vote de votre table est clos"),
+    ("double", "Vous avez déjà une gommette sur cet axe"),
+    ("forged_table", "Cet axe n'est plus à votre table"),
+    ("after_close", "Le vote de votre table est fermé"),
     ("wrong_phase", "Le vote n'est pas ouvert"),
-    ("deleted_axis", "Cet axe n'est pas au tableau de votre table"),
+    ("deleted_axis", "Cet axe n'est plus à votre table"),
 ])
 def test_refused_votes_say_why_and_change_nothing(app, event, tablet, case, message):
     open_vote(event, dots_stack=case != "double")
@@ -405,7 +405,7 @@ def test_a_table_has_at_most_so_many_axes(app, event, tablet):
     refused = awa.post("/axes/", {"name": "Un de trop", "theme_id": event.themes[0].id})
     assert refused.status_code == 422
     page = text(refused)
-    assert "Votre table a déjà 3 axes : c'est le maximum." in page
+    assert "Votre table a déjà 3 axes. C'est le maximum." in page
     assert 'value="Un de trop"' in page
     assert db.session.scalar(db.select(db.func.count()).select_from(Axis)) == 3
     # Another table has its own room.
@@ -414,7 +414,7 @@ def test_a_table_has_at_most_so_many_axes(app, event, tablet):
     assert cap.post(f"/axes/{axes[0].id}/supprimer").status_code in (200, 204)
     make_axis(awa, "À sa place")
     back = cap.post(f"/axes/{axes[0].id}/restaurer")
-    assert back.status_code == 422 and "c'est le maximum" in text(back)
+    assert back.status_code == 422 and "C'est le maximum" in text(back)
 
 
 def test_renaming_or_adding_an_axis_pushes_that_axis_not_every_axis(app, event, tablet):

@@ -35,7 +35,7 @@ def test_the_same_idempotency_key_three_times_makes_one_note(app, event, tablet)
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"text": "", "theme_id": "THEME"}, "text", "Ce champ est obligatoire."),
     ({"text": "  \n ", "theme_id": "THEME"}, "text", "Ce champ est obligatoire."),
-    ({"text": "x" * 281, "theme_id": "THEME"}, "text", "281 caractères"),
+    ({"text": "x" * 281, "theme_id": "THEME"}, "text", "1 caractère de trop. Au plus 280 caractères."),
     ({"text": "Constat", "theme_id": ""}, "theme_id", "Choix inconnu."),
     ({"text": "Constat"}, "theme_id", "Faites un choix."),
     ({"text": "Constat", "theme_id": "abc"}, "theme_id", "Choix inconnu."),
@@ -207,7 +207,7 @@ def test_past_capacity_a_write_is_answered_at_once_with_a_message_and_nothing_sa
     refused = bob.post_note("La seconde")
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "2"
     assert refused.headers["HX-Retarget"] == "#toasts"
-    assert "Beaucoup de monde écrit en même temps" in refused.get_data(as_text=True)
+    assert "Beaucoup de personnes écrivent en même temps" in refused.get_data(as_text=True)
     release.set()
     assert first.get(timeout=10).status_code == 201
     assert bob.post_note("La seconde").status_code == 201

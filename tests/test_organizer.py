@@ -366,7 +366,7 @@ def test_new_codes_unseat_whoever_came_with_the_old_captain_code(app, console, e
     # to that page.
     page = cap.get("/table")
     assert page.status_code == 403
-    assert "Vous n'êtes plus assis·e à cette table" in html.unescape(page.get_data(as_text=True))
+    assert "Vous n'êtes plus à cette table" in html.unescape(page.get_data(as_text=True))
     assert 'action="/rejoindre"' in page.get_data(as_text=True)
     refused = cap.post("/axes/", {"name": "Un axe", "theme_id": event.themes[0].id})
     assert refused.status_code == 403 and refused.headers["HX-Redirect"] == "/"

@@ -329,7 +329,7 @@ def test_every_post_needs_the_csrf_token(app, world):
             response = w.clients[role].open(url, method=method, data={"text": "x"},
                                             headers={"HX-Request": "true"})
             assert response.status_code == 400, (rule.endpoint, role)
-            assert "La page a expiré" in response.get_data(as_text=True)
+            assert "Cette page est trop ancienne" in response.get_data(as_text=True)
             assert snapshot() == before
 
 
@@ -398,7 +398,7 @@ def test_join_attempts_are_limited_per_address_with_a_french_message(app, event,
     last = client.post("/rejoindre", data={"code": event.tables[0].join_code, "name": "Awa",
                                            "csrf_token": token})
     assert last.status_code == 429
-    assert "essais de code depuis cet appareil" in last.get_data(as_text=True)
+    assert "essais de code sur cette tablette" in last.get_data(as_text=True)
     assert db.session.scalars(db.select(Participant)).all() == []
 
 

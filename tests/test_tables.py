@@ -47,7 +47,7 @@ def test_the_tablet_stays_joined_across_reloads(client, event):
     ("<script>", "Awa", "code", "existe pas. Vérifiez-le"),
     ("VALID", "", "name", "Ce champ est obligatoire."),
     ("VALID", "   ", "name", "Ce champ est obligatoire."),
-    ("VALID", "A" * 41, "name", "1 de trop"),
+    ("VALID", "A" * 41, "name", "Ce texte a 1 caractère de trop."),
 ])
 def test_bad_join_is_refused_with_a_message_and_keeps_what_was_typed(
         client, event, code, name, field, message):
@@ -76,7 +76,7 @@ def test_regenerated_code_stops_working(client, event):
 def test_join_without_csrf_token_is_refused(client, event):
     response = client.post("/rejoindre", data={"code": event.tables[0].join_code, "name": "Awa"})
     assert response.status_code == 400
-    assert "La page a expiré" in response.get_data(as_text=True)
+    assert "Cette page est trop ancienne" in response.get_data(as_text=True)
     assert db.session.scalars(db.select(Participant)).all() == []
 
 

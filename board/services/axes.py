@@ -44,7 +44,7 @@ def _axis_of(table: Table, axis_id: int | None) -> Axis | None:
         return None
     axis = db.session.get(Axis, axis_id, populate_existing=True)
     if axis is None or axis.table_id != table.id or axis.deleted_at is not None:
-        raise ValidationError({"axis_id": [_l("Cet axe n'existe pas (ou plus) à votre table.")]})
+        raise ValidationError({"axis_id": [_l("Cet axe n'est plus à votre table.")]})
     return axis
 
 
@@ -64,8 +64,8 @@ def _room_for_an_axis(live: int) -> None:
     most = current_app.config["AXES_PER_TABLE"]
     if live >= most:
         raise ValidationError({"name": [_l(
-            "Votre table a déjà %(most)s axes : c'est le maximum. Regroupez ou supprimez-en "
-            "avant d'en créer un autre.", most=most)]})
+            "Votre table a déjà %(most)s axes. C'est le maximum. Pour en créer un autre, "
+            "supprimez un axe ou mettez deux axes ensemble.", most=most)]})
 
 
 def update_axis(axis: Axis, data: dict) -> Axis:
@@ -90,8 +90,8 @@ def move_note(note: Note, data: dict) -> Note:
     with writing(table):
         db.session.refresh(note)
         if note.deleted_at is not None:
-            raise ValidationError({"note_id": [_l("Ce constat n'est plus au tableau : il a été "
-                                                 "supprimé ou fusionné.")]})
+            raise ValidationError({"note_id": [_l("Ce constat n'est plus là. Il a été supprimé ou "
+                                                 "fusionné.")]})
         axis = _axis_of(table, data.get("axis_id"))
         left = note.axis_id
         if axis is None:
@@ -143,12 +143,12 @@ def merge_notes(table: Table, note_ids: list[int]) -> Note:
     """
     ids = sorted(set(note_ids))
     if len(ids) < 2:
-        raise ValidationError({"note_ids": [_l("Cochez au moins deux constats à fusionner.")]})
+        raise ValidationError({"note_ids": [_l("Choisissez au moins deux constats à fusionner.")]})
     with writing(table):
         notes = fresh(select(Note).where(Note.id.in_(ids)).order_by(Note.id))
         if len(notes) != len(ids) or any(n.table_id != table.id or n.deleted_at for n in notes):
-            raise ValidationError({"note_ids": [_l("Ces constats ne sont plus tous au tableau de "
-                                                   "votre table.")]})
+            raise ValidationError({"note_ids": [_l("Un de ces constats n'est plus là. Il a été "
+                                                   "supprimé ou fusionné.")]})
         first = notes[0]
         merged = Note(table=table, author=None, theme_id=first.theme_id, text=first.text,
                       axis_id=first.axis_id, position=first.position)
@@ -167,7 +167,7 @@ def unmerge_note(merged: Note) -> list[Note]:
         originals = fresh(select(Note).where(Note.merged_into_id == merged.id)
                            .order_by(Note.id))
         if merged.deleted_at is not None or not originals:
-            raise ValidationError({"note_id": [_l("Ce constat n'est pas une fusion à défaire.")]})
+            raise ValidationError({"note_id": [_l("Ce constat n'a pas été fusionné.")]})
         for note in originals:
             note.merged_into_id, note.deleted_at = None, None
             axis = db.session.get(Axis, note.axis_id) if note.axis_id else None
@@ -189,14 +189,14 @@ def _voting(participant: Participant, axis_id: int) -> tuple[Axis, list[Vote]]:
     db.session.refresh(table)
     axis = db.session.get(Axis, axis_id, populate_existing=True)
     if axis is None or axis.table_id != table.id or axis.deleted_at is not None:
-        raise ValidationError({"axis_id": [_l("Cet axe n'est pas au tableau de votre table : "
-                                             "gommette refusée.")]})
+        raise ValidationError({"axis_id": [_l("Cet axe n'est plus à votre table. Votre gommette "
+                                             "n'est pas posée.")]})
     db.session.refresh(table.event)
     if table.event.phase != "axes":
-        raise ValidationError({"axis_id": [_l("Le vote n'est pas ouvert : les gommettes se "
-                                             "posent pendant l'étape des axes.")]})
+        raise ValidationError({"axis_id": [_l("Le vote n'est pas ouvert. Vous voterez à l'étape "
+                                             "des axes.")]})
     if table.vote_closed:
-        raise ValidationError({"axis_id": [_l("Le vote de votre table est clos : les gommettes "
+        raise ValidationError({"axis_id": [_l("Le vote de votre table est fermé. Les gommettes "
                                              "ne bougent plus.")]})
     return axis, my_votes(participant)
 
@@ -210,11 +210,11 @@ def cast_vote(participant: Participant, data: dict) -> Vote:
         if len(mine) >= budget:
             raise ValidationError({"axis_id": [_ln(
                 "Vous avez déjà posé votre gommette.",
-                "Vous avez déjà posé vos %(num)d gommettes : retirez-en une pour voter ailleurs.",
+                "Vous avez déjà posé vos %(num)d gommettes. Pour voter ailleurs, reprenez-en une.",
                 budget)]})
         if not table.event.dots_stack and any(v.axis_id == axis.id for v in mine):
-            raise ValidationError({"axis_id": [_l("Une seule gommette par axe : vous en avez "
-                                                 "déjà mis une sur celui-ci.")]})
+            raise ValidationError({"axis_id": [_l("Vous avez déjà une gommette sur cet axe. Une "
+                                                 "seule par axe.")]})
         vote = Vote(axis=axis, participant_id=participant.id)
         db.session.add(vote)
     return vote
@@ -257,7 +257,7 @@ def sort_axes_by_votes(table: Table) -> Table:
         db.session.refresh(table)
         if not (table.votes_revealed or table.event.votes_live):
             raise ValidationError(
-                {"axis_id": [_l("Révélez d'abord les votes pour trier les axes.")]})
+                {"axis_id": [_l("Révélez d'abord les votes. Puis triez les axes.")]})
         counts = vote_counts(table.id)
         axes = fresh(live_axes(table.id))
         _renumber(sorted(axes, key=lambda a: -counts.get(a.id, 0)))

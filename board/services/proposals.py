@@ -24,6 +24,7 @@ from ..card import (
     is_empty,
 )
 from ..extensions import db
+from ..fields import BAD_REQUEST
 from ..models import Connection, Note, Participant, PriorityAxis, Proposal, ProposalRevision, Table, utcnow
 from .writing import writing
 
@@ -127,15 +128,15 @@ def update_field(proposal: Proposal, field: str, data: dict, participant: Partic
     _lock(proposal)
     try:
         if proposal.status not in EDITABLE_STATUSES:
-            raise ValidationError({"value": [_l("La fiche a été présentée : elle ne se "
-                                                "modifie plus.")]})
+            raise ValidationError({"value": [_l("La fiche a été présentée. Elle ne change "
+                                                "plus.")]})
         value = _checked_value(proposal, field, data["value"])
         last = latest_revision(proposal, field)
         current = last.version if last else 0
         base = data["over"] if data.get("over") is not None else data["version"]
         if card_value(proposal, field) != value:
             if base > current:
-                raise ValidationError({"version": [_l("Requête invalide.")]})
+                raise ValidationError({"version": [BAD_REQUEST]})
             if base != current:
                 if _held_at(proposal, field, base, value):
                     raise Behind(field)

@@ -40,14 +40,14 @@ def test_the_console_takes_a_seat_back_and_the_tablet_is_told(open_page, live, l
     expect(seats).not_to_contain_text("Awa")
     # Awa's tablet hears it on its socket and shows the join page, saying why.
     notice = awa.locator(".flash-error")
-    expect(notice).to_contain_text("Vous n'êtes plus assis·e à cette table")
+    expect(notice).to_contain_text("Vous n'êtes plus à cette table")
     expect(awa.get_by_label("Code de la table")).to_be_visible()
     for viewport in (TABLET, {"width": 390, "height": 844}):
         shot(awa, "tablet-unseated", viewport)
     # New codes: the captain (old captain code) loses the seat too; the form says so.
     console.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Nouveaux codes").click()
-    expect(cap.locator(".flash-error")).to_contain_text("Vous n'êtes plus assis·e")
+    expect(cap.locator(".flash-error")).to_contain_text("Vous n'êtes plus à cette table")
     db.session.expire_all()
     fresh = db.session.get(Table, table.id)
     expect(console.locator(f"#table-row-{table.id}")).to_contain_text(fresh.captain_code)
