@@ -8,7 +8,6 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _ln
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: a forged larger id is "unknown", not an error
@@ -94,9 +93,8 @@ class _TextField(fields.String):
             raise ValidationError(_l("Ce champ est obligatoire."))
         if self.max_length and len(text) > self.max_length:
             raise ValidationError(
-                _ln("Ce texte a %(num)d caractère de trop. Au plus %(max)s caractères.",
-                    "Ce texte a %(num)d caractères de trop. Au plus %(max)s caractères.",
-                    len(text) - self.max_length, max=self.max_length))
+                _l("Ce texte a %(count)s caractères. C'est %(over)s de trop. Au plus %(max)s.",
+                   count=len(text), over=len(text) - self.max_length, max=self.max_length))
         return text
 
 

@@ -53,7 +53,7 @@ def test_an_axis_created_at_a_table_is_pushed_to_that_table_only(app, event, tab
 
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"name": "", "theme_id": "THEME"}, "name", "Ce champ est obligatoire."),
-    ({"name": "x" * 121, "theme_id": "THEME"}, "name", "1 caractère de trop. Au plus 120 caractères."),
+    ({"name": "x" * 121, "theme_id": "THEME"}, "name", "121 caractères. C'est 1 de trop. Au plus 120."),
     ({"name": "Emploi"}, "theme_id", "Faites un choix."),
     ({"name": "Emploi", "theme_id": "999999"}, "theme_id", "Choisissez une des thématiques"),
 ])

@@ -127,7 +127,7 @@ def test_the_instruction_of_a_phase_is_editable_and_shown_on_the_tablets(
 @pytest.mark.parametrize(("path", "data", "message"), [
     ("/etape", {"phase": "lunch"}, "Choisissez une étape."),
     ("/etape", {}, "Choisissez une étape."),
-    ("/etapes/diagnostic", {"instruction": "x" * 301}, "1 caractère de trop"),
+    ("/etapes/diagnostic", {"instruction": "x" * 301}, "301 caractères"),
     ("/etapes/diagnostic", {"instruction": "ok", "minutes": "0"}, "Entre 1 et 600 minutes"),
     ("/etapes/diagnostic", {"instruction": "ok", "minutes": "dix"}, "Entre 1 et 600 minutes"),
     ("/compte-a-rebours/phase", {"action": "explode"}, "Action inconnue."),
@@ -451,7 +451,7 @@ def test_selection_results_close_and_reopen(event, console, client, clock):
 @pytest.mark.parametrize(("data", "message"), [
     ({"verdict": "maybe"}, "Choisissez prototype, à étudier ou non retenu."),
     ({}, "Choisissez prototype, à étudier ou non retenu."),
-    ({"verdict": "prototype", "comment": "x" * 2001}, "1 caractère de trop"),
+    ({"verdict": "prototype", "comment": "x" * 2001}, "2001 caractères"),
 ])
 def test_bad_decisions_are_refused_and_keep_the_comment(event, console, clock, data, message):
     proposal = card(event, 0, title="Espace emploi")
@@ -486,7 +486,7 @@ def test_a_prototype_gets_a_sponsor_and_a_dated_follow_up(event, console, clock)
 
 @pytest.mark.parametrize(("path", "data", "message"), [
     ("parrain", {"name": "", "team": "Préfecture"}, "Ce champ est obligatoire."),
-    ("parrain", {"name": "Camille", "team": "x" * 201}, "1 caractère de trop"),
+    ("parrain", {"name": "Camille", "team": "x" * 201}, "201 caractères"),
     ("notes", {"noted_on": "demain", "status": "evaluated"}, "Saisissez une date"),
     ("notes", {"noted_on": "2018-01-15", "status": "forgotten"},
      "Choisissez un état du suivi."),

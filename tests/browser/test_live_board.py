@@ -45,7 +45,7 @@ def test_bad_note_keeps_the_text_and_shows_why(open_page, live, live_event):
     text = "x" * 290
     awa.get_by_label("Votre constat").fill(text)
     awa.get_by_role("button", name="Publier").click()
-    expect(awa.locator("#note-text-error")).to_contain_text("10 caractères de trop")
+    expect(awa.locator("#note-text-error")).to_contain_text("290 caractères")
     expect(awa.get_by_label("Votre constat")).to_have_value(text)
     expect(awa.locator("#notes .note")).to_have_count(0)
 

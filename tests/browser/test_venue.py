@@ -168,7 +168,7 @@ def test_hostile_text_is_shown_inert_on_tablets_and_the_wall(open_page, live, li
     too_long = "🔥" * 300
     awa.get_by_label("Votre constat").fill(too_long)
     awa.get_by_role("button", name="Publier").click()
-    expect(awa.locator("#note-text-error")).to_contain_text("20 caractères de trop")
+    expect(awa.locator("#note-text-error")).to_contain_text("300 caractères")
     expect(awa.get_by_label("Votre constat")).to_have_value(too_long)
 
 
