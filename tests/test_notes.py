@@ -35,7 +35,7 @@ def test_the_same_idempotency_key_three_times_makes_one_note(app, event, tablet)
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"text": "", "theme_id": "THEME"}, "text", "Ce champ est obligatoire."),
     ({"text": "  \n ", "theme_id": "THEME"}, "text", "Ce champ est obligatoire."),
-    ({"text": "x" * 281, "theme_id": "THEME"}, "text", "281 caractères. C'est 1 de trop. Au plus 280."),
+    ({"text": "x" * 281, "theme_id": "THEME"}, "text", "Ce texte a 281 caractères"),
     ({"text": "Constat", "theme_id": ""}, "theme_id", "Choix inconnu."),
     ({"text": "Constat"}, "theme_id", "Faites un choix."),
     ({"text": "Constat", "theme_id": "abc"}, "theme_id", "Choix inconnu."),
