@@ -668,6 +668,9 @@ def start_housekeeping(app) -> None:
     socketio.start_background_task(loop)
 
 
+TICKS_AT_ONCE = 40  # table rooms ticked before the round lets others run
+
+
 def housekeeping(presence_timeout: float) -> None:
     """Every few seconds, in every process: vouch for this process's sockets, forget those
     of a process that died (their tables' cards change), and tick the rooms held here.
@@ -676,6 +679,9 @@ def housekeeping(presence_timeout: float) -> None:
     message queue lost pushes (Redis restarting), a tablet that hears a number ahead of
     its own refetches, and a screen refetches when its wall changed.
     """
+    # The round gives the loop back between its steps and every few rooms: with a
+    # thousand sockets it is tens of milliseconds of work, and no request, push or ping
+    # should wait for all of it at once.
     services.keep_connections(server_id())
     _close_old_walls()
     _close_old_consoles()
@@ -683,19 +689,23 @@ def housekeeping(presence_timeout: float) -> None:
     if swept:
         _push_cards(swept)
     for table_id in swept:
+        socketio.sleep(0)
         table = db.session.get(Table, table_id)
         if table is not None:
             _presence_changed(table)
-    rooms = [_ROOM.match(r) for r in socketio.server.manager.rooms.get("/", {}) if r]
+    socketio.sleep(0)
+    rooms = [_ROOM.match(r) for r in list(socketio.server.manager.rooms.get("/", {})) if r]
     table_ids = [int(m[2]) for m in rooms if m and m[1] == "table"]
     event_ids = [int(m[2]) for m in rooms if m and m[1] == "event"]
     console_ids = [int(m[2]) for m in rooms if m and m[1] == "console"]
     if table_ids:
         rows = db.session.execute(select(Table.id, Table.seq, Event.seq).join(Event)
                                   .where(Table.id.in_(table_ids))).all()
-        for table_id, seq, event_seq in rows:
+        for n, (table_id, seq, event_seq) in enumerate(rows, 1):
             socketio.emit("tick", {"seq": seq, "event_seq": event_seq},
                           to=table_room(table_id), ignore_queue=True)
+            if n % TICKS_AT_ONCE == 0:
+                socketio.sleep(0)
     if event_ids:
         for event in db.session.scalars(select(Event).where(Event.id.in_(event_ids))):
             socketio.emit("tick", {"wall": wall_mark(event)}, to=event_room(event.id),

@@ -201,6 +201,35 @@ def test_ticks_tell_each_room_its_numbers_and_nothing_else(app, event, tablet):
     assert later["wall"] != wall_tick["wall"]
 
 
+def test_the_round_lets_others_run_between_its_steps_and_every_few_rooms(
+        app, tablet, monkeypatch):
+    """With a thousand sockets a round is tens of milliseconds: it gives the loop back
+    between its steps and every TICKS_AT_ONCE table rooms, and still ticks every room."""
+    from bench.wall import make_event
+
+    event = make_event(realtime.TICKS_AT_ONCE * 2 + 5)
+    sockets = [tablet(table, "Awa").socket() for table in event.tables]
+    for socket in sockets:
+        socket.get_received()
+    moments = []
+    ticked = []
+    real_emit = socketio.emit
+
+    def emit(name, data, **kwargs):
+        if name == "tick":
+            ticked.append(kwargs["to"])
+        return real_emit(name, data, **kwargs)
+
+    monkeypatch.setattr(socketio, "emit", emit)
+    monkeypatch.setattr(socketio, "sleep", lambda seconds: moments.append(len(ticked)))
+    with app.test_request_context():
+        realtime.housekeeping(presence_timeout=60)
+    assert all(pushes(s, "tick") for s in sockets)
+    table_ticks = [m for m in moments if m > 0]
+    assert table_ticks == [realtime.TICKS_AT_ONCE, realtime.TICKS_AT_ONCE * 2]
+    assert moments[0] == 0  # before the ticks: after the rows were refreshed
+
+
 def test_purge_names_keeps_the_work_and_numbers_the_authors(app, event, tablet, runner):
     event.date = date.today() - timedelta(days=1)
     db.session.commit()
