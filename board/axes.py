@@ -182,7 +182,13 @@ def restore(axis_id):
 def move_note(note_id):
     """Move a note into an axis at a place, or back to the unsorted column (drag or menu)."""
     note = _my_note(note_id)
-    return _apply(lambda: services.move_note(note, move_schema.load(_form())), note.table)
+    left = note.axis_id
+    try:
+        services.move_note(note, move_schema.load(_form()))
+    except ValidationError as error:
+        return _refused(error)
+    realtime.axes_redrawn(note.table, left, note.axis_id)
+    return _done()
 
 
 @bp.post("/fusion")
@@ -236,10 +242,11 @@ def _dots_refused(me, message):
 def _dots_change(change):
     me = current_participant()
     try:
-        change(me, vote_schema.load(_form()))
+        data = vote_schema.load(_form())
+        change(me, data)
     except ValidationError as error:
         return _dots_refused(me, " ".join(_messages(error.messages)))
-    realtime.columns_changed(me.table)
+    realtime.axes_redrawn(me.table, data["axis_id"])  # that axis alone: its dots changed
     return _dots_answer(me)
 
 

@@ -42,6 +42,7 @@ from .screens.board import (
     columns_context,
     is_linked,
     linked_note_ids,
+    unsorted_notes,
 )
 from .screens.day import console_context, day_state, now
 from .screens.wall import (
@@ -220,6 +221,22 @@ def columns_changed(table, extra: str = "", *, notes_merged=False, dots=False) -
     if dots:
         extra += render("axes/_my_dots_stale.html")
     table_changed(table, html + extra)
+    consolidation_stale(table.event_id)
+
+
+def axes_redrawn(table, *axis_ids: int | None) -> None:
+    """Notes left or joined these axes, or their dots changed (None: the unsorted column):
+    those alone, not the table's every axis. Moves and dots are most of the axes step;
+    the whole region is every note and axis of the table, for each of its tablets."""
+    html = ""
+    for axis_id in dict.fromkeys(axis_ids):
+        if axis_id is None:
+            html += render("axes/_unsorted.html", notes_oob=True, unsorted=unsorted_notes(table))
+            continue
+        axis = db.session.get(Axis, axis_id)
+        if axis is not None and axis.deleted_at is None:
+            html += render("axes/_axis.html", axis_oob="true", **axis_context(axis))
+    table_changed(table, html)
     consolidation_stale(table.event_id)
 
 

@@ -443,3 +443,43 @@ def test_renaming_or_adding_an_axis_pushes_that_axis_not_every_axis(app, event, 
     # What a tablet that refetches sees is the same board.
     board = text(bob.get("/table/tableau", htmx=True))
     assert board.index("Un") < board.index("Deuxième") < board.index("Trois")
+
+
+def test_a_move_or_a_dot_pushes_the_columns_it_touched_not_every_axis(app, event, tablet):
+    """Moves and dots are most of the axes step: a move pushes the column it left and the
+    axis it joined, a dot its axis; each as a refetched board would draw it."""
+    event.phase = "axes"
+    db.session.commit()
+    awa, bob = tablet(event.tables[0], "Awa"), tablet(event.tables[0], "Bob")
+    first, second, third = make_axis(awa, "Un"), make_axis(awa, "Deux"), make_axis(awa, "Trois")
+    note, other = make_note(awa, "Un constat rangé"), make_note(awa, "Un autre, à classer")
+    socket = bob.socket()
+    socket.get_received()
+
+    def pushed_parts():
+        [push] = pushes(socket)
+        assert 'id="columns"' not in push["html"]
+        parts = re.findall(r'<(?:section|div) id="(axis-\d+|notes)"[^>]*hx-swap-oob="true"',
+                           push["html"])
+        return parts, html.unescape(push["html"])
+
+    assert move(awa, note, second).status_code == 204
+    parts, fragment = pushed_parts()
+    assert parts == ["notes", f"axis-{second.id}"]
+    unsorted = fragment[:fragment.index(f'id="axis-{second.id}"')]
+    assert "Un autre, à classer" in unsorted and "Un constat rangé" not in unsorted
+    assert "Un constat rangé" in fragment[fragment.index(f'id="axis-{second.id}"'):]
+
+    assert move(awa, note, third, index=0).status_code == 204
+    parts, fragment = pushed_parts()
+    assert parts == [f"axis-{second.id}", f"axis-{third.id}"]
+    assert "Un constat rangé" in fragment[fragment.index(f'id="axis-{third.id}"'):]
+
+    assert bob.post("/axes/gommettes", {"axis_id": first.id}).status_code == 200
+    parts, _fragment = pushed_parts()
+    assert parts == [f"axis-{first.id}"]
+    # What a tablet that refetches sees is the same board.
+    board = text(bob.get("/table/tableau", htmx=True))
+    assert board.index("Trois") < board.index("Un constat rangé")
+    assert db.session.scalar(db.select(db.func.count(Vote.id))) == 1
+    assert other.axis_id is None

@@ -63,6 +63,14 @@ def columns_context(table) -> dict:
     }
 
 
+def unsorted_notes(table) -> list[Note]:
+    """The table's notes in no axis, as the unsorted column shows them."""
+    return db.session.scalars(live_notes(table.id).where(Note.axis_id.is_(None)).options(
+        joinedload(Note.author), joinedload(Note.theme),
+        selectinload(Note.sources).joinedload(Note.author))
+        .execution_options(populate_existing=True)).all()
+
+
 def axis_context(axis: Axis) -> dict:
     """What ``axes/_axis.html`` needs for one axis alone (renamed, or just added): its notes,
     its dots and its place, without reading or drawing the table's other axes."""
