@@ -51,8 +51,14 @@
   body.addEventListener("htmx:oobBeforeSwap", function (event) {
     if (event.detail.target.id === "step") wasOnStep = views.dataset.view === stepView();
   });
+  var knownPitching = step() ? step().dataset.pitching : "";
   body.addEventListener("htmx:oobAfterSwap", function () {
     var s = step();
+    // This table's pitch starts: its card is now pitched, and reads as such (lockCard).
+    if (s && s.dataset.pitching !== knownPitching) {
+      knownPitching = s.dataset.pitching;
+      if (knownPitching === body.dataset.table) t.refetch();
+    }
     if (!s || s.dataset.phase === knownPhase) { markTabs(); return; }
     knownPhase = s.dataset.phase;
     if (wasOnStep) show(s.dataset.view);
@@ -157,7 +163,20 @@
     t.refocus(keys.get(elt));
   });
 
-  function refresh() { drawMyDots(); showMergeBar(); reopenMenus(); markTabs(); }
+  // ---- A pitched (or decided) card no longer changes: it reads, it takes no typing -------
+  function lockCard() {
+    var progress = document.getElementById("card-progress");
+    var locked = Boolean(progress) && !/\bstatus-(draft|ready)\b/.test(progress.className);
+    document.querySelectorAll("#card .card-field").forEach(function (form) {
+      form.classList.toggle("is-locked", locked);
+      form.querySelectorAll("textarea, input[name=value]:not([type=checkbox])").forEach(function (el) {
+        el.readOnly = locked;
+      });
+      form.querySelectorAll("select, input[type=checkbox]").forEach(function (el) { el.disabled = locked; });
+    });
+  }
+
+  function refresh() { drawMyDots(); showMergeBar(); reopenMenus(); markTabs(); lockCard(); }
   ["htmx:oobAfterSwap", "htmx:afterSettle", "tablee:refetched"].forEach(function (name) {
     body.addEventListener(name, refresh);
   });

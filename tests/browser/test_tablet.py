@@ -524,4 +524,23 @@ def test_its_pitch_running_has_no_violation(open_page, live, live_event, size):
     expect(turn.locator(".countdown")).to_be_visible()
     left = turn.locator(".countdown").inner_text()
     expect(turn.locator(".countdown")).not_to_have_text(left, timeout=5000)  # it runs
+    # The card is there to read: pitched, it takes no typing (the server would refuse it).
+    expect(awa.get_by_label("Titre")).to_be_visible()
+    expect(awa.get_by_label("Titre")).not_to_be_editable()
     no_violations(awa)
+
+
+def test_when_its_pitch_starts_the_tablet_says_so_and_the_card_stops_taking_typing(
+        open_page, live, live_event, console_page):  # noqa: F811
+    event = live_event
+    services.set_phase(event, "pitches", utcnow())
+    console = console_page(f"/organisation/evenements/{event.id}/regie")
+    synced(console)
+    awa = tablet(open_page, live, event.tables[0], "Awa", PORTRAIT)
+    title = awa.get_by_label("Titre")
+    expect(title).to_be_editable()
+    expect(awa.locator("#step .pitch-turn")).to_be_hidden()
+    console.get_by_role("button", name="Lancer la première table ▶").click()
+    expect(awa.locator("#step .pitch-turn")).to_contain_text("C'est à vous !", timeout=10_000)
+    expect(title).not_to_be_editable(timeout=10_000)
+    expect(awa.locator("#card-progress")).to_contain_text("Présentée")
