@@ -54,6 +54,10 @@ def create_app(test_config=None):
         PRESENCE_TIMEOUT=60,
         PLENARY_CARD_DELAY=0.025,
         WALL_PAGE_SECONDS=12,
+        # From this many tables the wall opens each round of pages with the room by theme,
+        # pushed at most every WALL_OVERVIEW_DELAY seconds (it sums up every table).
+        WALL_OVERVIEW_TABLES=64,
+        WALL_OVERVIEW_DELAY=2.0,
         ASSETS_CDN=True,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "..", "translations"),

@@ -46,12 +46,14 @@ from .screens.board import (
 )
 from .screens.day import console_context, day_state, now
 from .screens.wall import (
+    has_overview,
     priority_groups,
     spotlight_card,
     spotlight_id,
     table_cards,
     theme_totals,
     wall_mark,
+    wall_overview,
 )
 
 _ROOM = re.compile(r"^(table|event|console)-(\d+)$")
@@ -666,6 +668,50 @@ def _push_cards(table_ids: set[int]) -> None:
     for event_id, cards in cards_html(tables).items():
         html = cards + wall_extras_html(events[event_id], table_ids)
         socketio.emit("push", {"html": html}, to=event_room(event_id))
+        _overview_changed(events[event_id])
+
+
+# ---- The room by theme, on a large day's wall -------------------------------------------
+
+_pending_overviews: set[int] = set()
+
+
+def _overview_changed(event: Event) -> None:
+    """A table of a large day changed: the wall's overview sums up every table, so it is
+    rebuilt once per WALL_OVERVIEW_DELAY seconds at most, whatever the number of changes,
+    and the last change is always in it (0: at once, the tests' choice)."""
+    if not has_overview(event):
+        return
+    delay = current_app.config["WALL_OVERVIEW_DELAY"]
+    if not delay:
+        _push_overview(event.id)
+        return
+    with _pending_lock:
+        if event.id in _pending_overviews:
+            return
+        _pending_overviews.add(event.id)
+    socketio.start_background_task(_push_overview_after, current_app._get_current_object(),
+                                   event.id, delay)
+
+
+def _push_overview_after(app, event_id: int, delay: float) -> None:
+    socketio.sleep(delay)
+    with _pending_lock:  # a change from now on asks for the next one
+        _pending_overviews.discard(event_id)
+    with app.test_request_context():
+        try:
+            _push_overview(event_id)
+        except Exception:  # a database hiccup: the screens' tick catches them up
+            app.logger.exception("pushing the wall's overview failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def _push_overview(event_id: int) -> None:
+    event = db.session.get(Event, event_id)
+    html = render("plenary/_overview.html", oob=True, event=event, overview=wall_overview(event))
+    socketio.emit("push", {"html": html}, to=event_room(event_id))
 
 
 # ---- Every few seconds, in every process ------------------------------------------------

@@ -127,6 +127,8 @@ def app(database_url):
         "RATELIMIT_ENABLED": False,
         # Each plenary card at once: the tests read pushes right after a write.
         "PLENARY_CARD_DELAY": 0,
+        # The wall's overview of a large day at once too (it is coalesced in production).
+        "WALL_OVERVIEW_DELAY": 0,
         # Each presence at once too (the coalescing is tested with an interval of its own).
         "PRESENCE_INTERVAL": 0,
     })

@@ -6,6 +6,7 @@ import pytest
 from bench.wall import fill_day, make_event
 from board import db
 from board.realtime import cards_html
+from board.screens.wall import wall_overview
 
 from .conftest import pushes
 from .test_day import card, plenary_socket, post, url, wall
@@ -42,6 +43,74 @@ def test_each_tile_shows_what_the_day_is_at(client, phase, shown, not_shown):
     for text in not_shown:
         assert text not in grid, text
     assert f'class="wall phase-{phase}"' in page
+
+
+def overview_of(page):
+    return page[page.index('id="wall-overview"'):page.index('class="wall-grid"')]
+
+
+@pytest.mark.parametrize(("phase", "shown"), [
+    # 4 tables of 6 notes, 2 per theme; the latest notes of the theme first.
+    ("diagnostic", ["<strong class=\"overview-figure\">8</strong> constats", "de 4 tables",
+                    "Les entreprises du quartier ne connaissent pas les jeunes diplômés (table 4)"]),
+    # Tables naming an axis alike are one line, with their tables and dots together.
+    ("axes", ["<strong class=\"overview-figure\">3</strong> axes",
+              "<strong class=\"overview-figure\">10</strong> gommettes",
+              "près de chez soi</span> <span class=\"overview-where\">3 tables"]),
+    # Cards by the theme of their priority axis: tables 1, 2 ready, 3 started, 4 ready.
+    ("drafting", ["<strong class=\"overview-figure\">1</strong> fiche prête",
+                  "<strong class=\"overview-figure\">1</strong> en cours", "1/1 prêtes"]),
+    ("selection", ["<strong class=\"overview-figure\">1</strong> prototype",
+                   "Un lieu pour découvrir les métiers, quartier 1", "à étudier"]),
+])
+def test_a_large_day_sums_up_the_room_by_theme_for_the_step(app, client, phase, shown):
+    app.config["WALL_OVERVIEW_TABLES"] = 4
+    event = make_event(4)
+    fill_day(event, phase)
+    for table in event.tables:
+        table.votes_revealed = True
+    db.session.commit()
+    overview = overview_of(wall(client, event))
+    assert "Toute la salle, par thématique" in overview and " hidden" not in overview[:300]
+    assert overview.count('class="overview-theme ') == 3  # one per theme
+    for text in shown:
+        assert text in overview, text
+
+
+def test_a_day_that_fits_the_screen_or_a_step_without_a_summary_has_no_overview(app, client):
+    app.config["WALL_OVERVIEW_TABLES"] = 4
+    small = make_event(3)
+    fill_day(small, "drafting")
+    assert "overview-theme" not in overview_of(wall(client, small))
+    large = make_event(4)
+    fill_day(large, "consolidation")  # the priority axes are the room's summary then
+    assert "overview-theme" not in overview_of(wall(client, large))
+
+
+def test_the_overview_follows_each_change_at_once(app, tablet):
+    app.config["WALL_OVERVIEW_TABLES"] = 4
+    event = make_event(4)
+    fill_day(event, "diagnostic")
+    screen = plenary_socket(app, event)
+    screen.get_received()
+    tablet(event.tables[3], "Awa").post_note("Le dernier bus part à 20 h", theme=event.themes[0])
+    [push] = [p["html"] for p in pushes(screen) if 'id="wall-overview"' in p["html"]]
+    overview = push[push.index('id="wall-overview"'):]
+    first, second = (overview.index(f'class="overview-theme theme-{t.id}"') for t in event.themes[:2])
+    assert '<strong class="overview-figure">9</strong> constats' in overview[first:second]
+    assert "Le dernier bus part à 20 h" in overview[first:second]
+
+
+def test_the_overview_counts_only_the_dots_the_tables_show(app):
+    app.config["WALL_OVERVIEW_TABLES"] = 4
+    event = make_event(4)
+    fill_day(event, "axes")
+    hidden = wall_overview(event)  # no table revealed its dots, the event's are not live
+    assert [t["axes_count"] for t in hidden["themes"]] == [2, 3, 3]
+    assert [t["dots"] for t in hidden["themes"]] == [0, 0, 0]
+    event.tables[0].votes_revealed = True  # table 1: 4 dots on theme 2, 2 on theme 3
+    db.session.commit()
+    assert [t["dots"] for t in wall_overview(event)["themes"]] == [0, 4, 2]
 
 
 def test_the_priority_axes_fill_the_wall_during_consolidation(client):

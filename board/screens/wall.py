@@ -3,6 +3,7 @@ priority axes, and the mark that says whether a screen has missed anything."""
 
 from collections import Counter, defaultdict
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -25,9 +26,10 @@ LATEST = 3
 
 def wall_context(event) -> dict:
     """The whole wall, as the plenary page and its refetch render it."""
-    return {"event": event, "cards": table_cards(event.tables), "totals": theme_totals(event),
+    cards = table_cards(event.tables)
+    return {"event": event, "cards": cards, "totals": theme_totals(event),
             "priority_groups": priority_groups(event), "mark": wall_mark(event),
-            "spotlight": spotlight_card(event)}
+            "spotlight": spotlight_card(event), "overview": wall_overview(event, cards)}
 
 
 def theme_totals(event) -> dict[int, int]:
@@ -80,7 +82,7 @@ def table_cards(tables) -> list[dict]:
         .where(connections.c.table_id.in_(ids)).group_by(connections.c.table_id)).all())
     live = defaultdict(list)  # newest first: a table has tens of notes, not thousands
     for row in db.session.execute(
-            select(notes.c.table_id, notes.c.theme_id, notes.c.text)
+            select(notes.c.table_id, notes.c.id, notes.c.theme_id, notes.c.text)
             .where(notes.c.table_id.in_(ids), notes.c.deleted_at.is_(None))
             .order_by(notes.c.id.desc())):
         live[row.table_id].append(row)
@@ -137,3 +139,84 @@ def priority_groups(event) -> list[dict]:
                           "tables": tables})
         groups.append({"theme": theme, "items": items})
     return groups
+
+
+# The steps whose room the overview sums up; during consolidation the priority axes are
+# already the room's summary, and a pitch or the results take the whole wall.
+OVERVIEW_PHASES = ("diagnostic", "axes", "drafting", "pitches", "selection", "follow_up")
+
+
+def has_overview(event) -> bool:
+    """Whether the wall opens each round of pages with the room by theme: on a large day
+    (WALL_OVERVIEW_TABLES tables, more than three screens of tiles) in the steps it sums up."""
+    return (event.phase in OVERVIEW_PHASES
+            and len(event.tables) >= current_app.config["WALL_OVERVIEW_TABLES"])
+
+
+def wall_overview(event, cards=None) -> dict | None:
+    """The room by theme, as a thousand people read it from the back in one look: what the
+    step is making, in a few large figures per theme, and its freshest words.
+
+    Diagnostic: notes per theme and the tables writing on it, with the latest notes. Axes:
+    the axes and their dots per theme, with the most dotted. Drafting and pitches: the
+    cards ready and started per theme of their priority axis. Selection: the prototypes
+    (named) and the cards to study. Built from the tiles' own cards (`table_cards`)."""
+    if not has_overview(event):
+        return None
+    cards = table_cards(event.tables) if cards is None else cards
+    themes = {t.id: {"theme": t, "tables": set(), "notes": 0, "latest": [], "axes": {},
+                     "axes_count": 0, "dots": 0, "ready": 0, "started": 0, "pitched": 0,
+                     "priorities": {}, "prototypes": [], "to_study": 0} for t in event.themes}
+    unplaced = 0  # cards whose table has not chosen its priority axis yet
+    for card in cards:
+        table = card["table"]
+        if event.phase == "diagnostic":
+            for theme_id, count in card["counts"].items():
+                if theme_id in themes:
+                    themes[theme_id]["notes"] += count
+                    themes[theme_id]["tables"].add(table.id)
+            for note in card["latest"]:
+                if note.theme_id in themes:
+                    themes[note.theme_id]["latest"].append(note)
+        elif event.phase == "axes":
+            for name, theme_id, _count, dots in card["axes"]:
+                if theme_id not in themes:
+                    continue
+                theme = themes[theme_id]
+                shown = dots if card["dots_shown"] else 0  # a table's hidden dots stay hidden
+                theme["axes_count"] += 1
+                theme["dots"] += shown
+                theme["tables"].add(table.id)
+                # Tables that name an axis alike are the room converging: one line for them.
+                same = theme["axes"].setdefault(" ".join(name.casefold().split()),
+                                                {"name": name, "tables": 0, "dots": 0})
+                same["tables"] += 1
+                same["dots"] += shown
+        else:
+            proposal = card["proposal"]
+            axis = proposal.priority_axis if proposal is not None else None
+            if axis is None or axis.theme_id not in themes:
+                unplaced += 1
+                continue
+            theme = themes[axis.theme_id]
+            theme["tables"].add(table.id)
+            priority = theme["priorities"].setdefault(axis.id, {"title": axis.title, "tables": 0,
+                                                                "ready": 0})
+            priority["tables"] += 1
+            if proposal.status == "draft":
+                theme["started"] += card["progress"]["card_filled"] > 0
+            else:
+                theme["ready"] += 1
+                priority["ready"] += 1
+                theme["pitched"] += proposal.status != "ready"
+            if proposal.status == "prototype":
+                theme["prototypes"].append((proposal.title, table.label))
+            theme["to_study"] += proposal.status == "to_study"
+    for theme in themes.values():
+        theme["tables"] = len(theme["tables"])
+        theme["latest"] = [n.text for n in sorted(theme["latest"], key=lambda n: -n.id)[:3]]
+        theme["axes"] = sorted(theme["axes"].values(),
+                               key=lambda a: (-a["dots"], -a["tables"], a["name"]))[:3]
+        theme["priorities"] = sorted(theme["priorities"].values(),
+                                     key=lambda p: (-p["tables"], p["title"]))[:3]
+    return {"themes": list(themes.values()), "unplaced": unplaced, "tables": len(cards)}
