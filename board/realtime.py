@@ -14,6 +14,7 @@ The sockets carry two messages the other way, both handled at the bottom of this
 a tablet's presence in a card field, and the console's remote buttons.
 """
 
+import math
 import re
 import threading
 import time
@@ -673,39 +674,22 @@ def _push_cards(table_ids: set[int]) -> None:
 
 # ---- The room by theme, on a large day's wall -------------------------------------------
 
-_pending_overviews: set[int] = set()
+_overview_pushed: dict[int, float] = {}  # event → when its overview was last pushed
 
 
 def _overview_changed(event: Event) -> None:
     """A table of a large day changed: the wall's overview sums up every table, so it is
-    rebuilt once per WALL_OVERVIEW_DELAY seconds at most, whatever the number of changes,
-    and the last change is always in it (0: at once, the tests' choice)."""
+    rebuilt at most once per WALL_OVERVIEW_DELAY seconds, whatever the number of changes
+    (0: on every change, the tests' choice). A change inside that time waits for the next
+    one, or for the screen's tick, which refetches a wall whose mark moved: the overview
+    is never more than a tick behind."""
     if not has_overview(event):
         return
-    delay = current_app.config["WALL_OVERVIEW_DELAY"]
-    if not delay:
-        _push_overview(event.id)
+    now = time.monotonic()
+    if now - _overview_pushed.get(event.id, -math.inf) < current_app.config["WALL_OVERVIEW_DELAY"]:
         return
-    with _pending_lock:
-        if event.id in _pending_overviews:
-            return
-        _pending_overviews.add(event.id)
-    socketio.start_background_task(_push_overview_after, current_app._get_current_object(),
-                                   event.id, delay)
-
-
-def _push_overview_after(app, event_id: int, delay: float) -> None:
-    socketio.sleep(delay)
-    with _pending_lock:  # a change from now on asks for the next one
-        _pending_overviews.discard(event_id)
-    with app.test_request_context():
-        try:
-            _push_overview(event_id)
-        except Exception:  # a database hiccup: the screens' tick catches them up
-            app.logger.exception("pushing the wall's overview failed")
-            db.session.rollback()
-        finally:
-            db.session.remove()
+    _overview_pushed[event.id] = now
+    _push_overview(event.id)
 
 
 def _push_overview(event_id: int) -> None:

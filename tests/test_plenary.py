@@ -4,7 +4,7 @@ its weight."""
 import pytest
 
 from bench.wall import fill_day, make_event
-from board import db
+from board import db, realtime
 from board.realtime import cards_html
 from board.screens.wall import wall_overview
 
@@ -99,6 +99,22 @@ def test_the_overview_follows_each_change_at_once(app, tablet):
     first, second = (overview.index(f'class="overview-theme theme-{t.id}"') for t in event.themes[:2])
     assert '<strong class="overview-figure">9</strong> constats' in overview[first:second]
     assert "Le dernier bus part à 20 h" in overview[first:second]
+
+
+def test_the_overview_is_rebuilt_at_most_once_per_delay_however_many_changes(
+        app, tablet, monkeypatch):
+    app.config.update(WALL_OVERVIEW_TABLES=4, WALL_OVERVIEW_DELAY=3600)
+    monkeypatch.setattr(realtime, "_overview_pushed", {})  # an earlier test's event had its id
+    event = make_event(4)
+    fill_day(event, "diagnostic")
+    screen = plenary_socket(app, event)
+    screen.get_received()
+    awa = tablet(event.tables[0], "Awa")
+    awa.post_note("Un")
+    awa.post_note("Deux")
+    html = "".join(p["html"] for p in pushes(screen))
+    assert html.count('id="wall-overview"') == 1  # the first change; the rest at the tick
+    assert html.count(f'id="plenary-table-{event.tables[0].id}"') == 2  # the tiles at once
 
 
 def test_the_overview_counts_only_the_dots_the_tables_show(app):

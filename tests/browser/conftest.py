@@ -55,7 +55,9 @@ class LiveServer:
         self.db_url = f"sqlite:///{tmp_path / 'browser.sqlite'}"
         self.env = {**os.environ, "TABLEE_SQLALCHEMY_DATABASE_URI": self.db_url,
                     "TABLEE_PORT": str(self.port), "TABLEE_SECRET_KEY": "browser-tests",
-                    "TABLEE_ASSETS_CDN": "false", "TABLEE_RATELIMIT_ENABLED": "false"}
+                    "TABLEE_ASSETS_CDN": "false", "TABLEE_RATELIMIT_ENABLED": "false",
+                    # The wall's overview follows every change (its pace is tested alone).
+                    "TABLEE_WALL_OVERVIEW_DELAY": "0"}
         self.log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed in stop()
         self.process = None
 

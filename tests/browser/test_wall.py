@@ -151,10 +151,13 @@ def test_the_room_by_theme_reads_from_ten_metres_and_follows_the_tables(
     education = overview.locator(".overview-theme").first
     expect(education.locator("h3")).to_have_text("Éducation")
     expect(education.locator(".overview-figures")).to_contain_text("420 constats")
-    sizes = overview.evaluate("""el => [...el.querySelectorAll('*')]
+    # Every piece of text the overview shows, with its size (once it is laid out).
+    sizes = wall.wait_for_function("""() => { const sizes = [...document.querySelectorAll(
+          '#wall-overview *')]
         .filter(e => e.getClientRects().length && !e.closest('.visually-hidden')
                 && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
-        .map(e => [e.tagName, parseFloat(getComputedStyle(e).fontSize)])""")
+        .map(e => [e.tagName, parseFloat(getComputedStyle(e).fontSize)]);
+        return sizes.length ? sizes : null; }""").json_value()
     assert min(size for tag, size in sizes) >= 24
     assert min(size for tag, size in sizes if tag in ("H2", "H3")) >= 32
     assert min(size for tag, size in sizes if tag == "STRONG") >= 64  # the figures
