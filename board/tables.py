@@ -8,6 +8,7 @@ from .auth import current_participant, participant_required, sign_in_participant
 from .limits import join_per_address, join_per_code
 from .schemas import join_schema
 from .screens.board import board_context, shown_view
+from .services.tables import UNKNOWN_CODE
 from .web import new_key, wants_fragment
 
 bp = Blueprint("tables", __name__)
@@ -38,7 +39,12 @@ def join():
     try:
         participant = services.join_table(join_schema.load(form))
     except ValidationError as error:
-        return render_template("tables/join.html", values=form, errors=error.messages), 422
+        errors = dict(error.messages)
+        # A name to fix and a mistyped code are both said at once, not one round each.
+        code = join_schema.normalise_code(form).get("code")
+        if "code" not in errors and isinstance(code, str) and services.table_for_code(code)[0] is None:
+            errors["code"] = [str(UNKNOWN_CODE)]
+        return render_template("tables/join.html", values=form, errors=errors), 422
     sign_in_participant(participant)
     return redirect(url_for("tables.show"))
 

@@ -63,6 +63,17 @@ def test_bad_join_is_refused_with_a_message_and_keeps_what_was_typed(
     assert db.session.scalars(db.select(Participant)).all() == []
 
 
+def test_a_mistyped_code_and_a_name_to_fix_are_both_said_at_once(client, event):
+    response = join(client, "zzzz-zz", "")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'aria-describedby="code-error"' in page and "existe pas. Vérifiez-le" in page
+    assert 'aria-describedby="name-error"' in page and "Ce champ est obligatoire." in page
+    # A good code with a name to fix: only the name is refused.
+    page = join(client, event.tables[0].join_code.lower(), "").get_data(as_text=True)
+    assert 'aria-describedby="name-error"' in page and 'aria-describedby="code-error"' not in page
+
+
 def test_regenerated_code_stops_working(client, event):
     from board import services
 

@@ -95,6 +95,7 @@ from .tables import (  # noqa: F401
     seated,
     sockets_of,
     sweep_connections,
+    table_for_code,
     unseat,
     unseat_one,
 )

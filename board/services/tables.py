@@ -10,18 +10,23 @@ from ..extensions import db
 from ..models import Connection, Participant, Table, utcnow
 from .writing import add_once, made_before, writing
 
+UNKNOWN_CODE = _l("Ce code n'existe pas. Vérifiez-le sur la feuille de votre table.")
+
+
+def table_for_code(code: str) -> tuple[Table | None, bool]:
+    """The table whose join code or captain code this is, and whether it was the captain's."""
+    table = db.session.scalar(select(Table).where(Table.join_code == code))
+    if table is not None:
+        return table, False
+    table = db.session.scalar(select(Table).where(Table.captain_code == code))
+    return table, table is not None
+
 
 def join_table(data: dict) -> Participant:
     """Seat a person at the table whose join code (or captain code) they typed."""
-    code = data["code"]
-    table = db.session.scalar(select(Table).where(Table.join_code == code))
-    is_captain = False
+    table, is_captain = table_for_code(data["code"])
     if table is None:
-        table = db.session.scalar(select(Table).where(Table.captain_code == code))
-        is_captain = table is not None
-    if table is None:
-        raise ValidationError(
-            {"code": [_l("Ce code n'existe pas. Vérifiez-le sur la feuille de votre table.")]})
+        raise ValidationError({"code": [UNKNOWN_CODE]})
     key = data.get("idempotency_key")
     # A double tap on « Rejoindre » seats the person once: same key, same code, same name.
     # The same key with another name or code is someone else (a shared tablet's Back
