@@ -28,6 +28,7 @@ from board.models import (
     Proposal,
     Vote,
 )
+from board.screens.wall import has_overview, wall_overview
 
 THEMES = [{"name": "Éducation", "colour": "#0072B2"},
           {"name": "Formation professionnelle et orientation", "colour": "#E69F00"},
@@ -155,8 +156,11 @@ def sizes(tables: int) -> dict:
                     first = event.tables[0]
                     push = (realtime.cards_html([first])[event.id]
                             + realtime.wall_extras_html(event, {first.id}))
+                    overview = realtime.render("plenary/_overview.html", oob=True, event=event,
+                                               overview=wall_overview(event))
                 result[phase] = {"page": len(page), "page_gzip": len(gzip.compress(page)),
-                                 "push": len(push.encode())}
+                                 "push": len(push.encode()),
+                                 "overview": len(overview.encode()) if has_overview(event) else 0}
         return result
 
 
@@ -170,7 +174,8 @@ def main(argv=None) -> None:
             r = result[phase]
             print(f"{count:4d} tables, {phase:<11} first load {r['page'] / 1000:7.1f} KB "
                   f"({r['page_gzip'] / 1000:5.1f} KB gzipped), one card's push "
-                  f"{r['push'] / 1000:4.1f} KB")
+                  f"{r['push'] / 1000:4.1f} KB"
+                  + (f", the overview's {r['overview'] / 1000:4.1f} KB" if r["overview"] else ""))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench.wall import fill_day, make_event
 from board import create_app, db, demo, services
 from board.models import Note, PriorityAxis, utcnow
 
@@ -38,15 +39,18 @@ def main():
         with app.app_context():
             db.create_all()
             event, _created = demo.load()
+            # A day ten times larger, while the cards are written: the wall's overview.
+            large = make_event(210, name="Un jour dix fois plus grand")
+            fill_day(large, "drafting")
             server.start()
             try:
-                shoot(server, event)
+                shoot(server, event, large)
             finally:
                 server.stop()
     print(f"Screenshots written to {OUT}")
 
 
-def shoot(server, event):
+def shoot(server, event, large):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         tablets = {}
@@ -109,6 +113,11 @@ def shoot(server, event):
         wall.goto(f"{server.url}/pleniere/{event.plenary_token}")
         wall.locator('#connection[data-state="online"]').wait_for()
         wall.screenshot(path=OUT / "plenary.png")
+        # Each round of a large day's pages opens with the room by theme.
+        wall.goto(f"{server.url}/pleniere/{large.plenary_token}")
+        wall.locator('#connection[data-state="online"]').wait_for()
+        wall.locator("#wall-overview").wait_for()
+        wall.screenshot(path=OUT / "plenary-overview.png")
         browser.close()
 
 
