@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from bench.wall import fill_day, make_event
 from board import db
 
-from .conftest import PROJECTOR, join, wait_online
+from .conftest import PROJECTOR, join, serious_violations, wait_online
 
 SMALL_PROJECTOR = {"width": 1280, "height": 720}
 # Other screens a venue may have: a 4:3 projector, a laptop's own screen.
@@ -162,6 +162,7 @@ def test_the_room_by_theme_reads_from_ten_metres_and_follows_the_tables(
     assert min(size for tag, size in sizes if tag in ("H2", "H3")) >= 32
     assert min(size for tag, size in sizes if tag == "STRONG") >= 64  # the figures
     assert wall.evaluate(FOLD)["bottom"] <= 1080
+    assert serious_violations(wall) == []  # contrast, names, landmarks (WCAG 2.1 AA)
 
     tablet = join(open_page, live, event.tables[-1], "Awa")
     tablet.get_by_label("Votre constat").fill("Le dernier bus part à 20 h")
