@@ -229,16 +229,23 @@
     var value = fieldValue(field).trim() || views.dataset.emptyField || "";
     return [name, value].filter(Boolean).join(". ");
   }
+  var reading = null;  // the button whose text is being read
   body.addEventListener("click", function (event) {
     var button = event.target.closest(".listen");
     if (!button || !voice) return;
+    // The same button again while it reads: it stops, and that is all.
+    var again = reading === button && window.speechSynthesis.speaking !== false;
+    window.speechSynthesis.cancel();
+    reading = null;
+    if (again) return;
     var text = spoken(button);
     if (!text) return;
-    window.speechSynthesis.cancel();
     var utterance = new SpeechSynthesisUtterance(text);
     utterance.voice = voice;
     utterance.lang = voice.lang.replace("_", "-");  // Android says fr_FR; the standard fr-FR
     utterance.rate = 0.9;
+    utterance.onend = function () { if (reading === button) reading = null; };
+    reading = button;
     window.speechSynthesis.speak(utterance);
   });
 

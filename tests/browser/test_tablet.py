@@ -329,8 +329,13 @@ SPEECH_STUB = """
   const synth = new EventTarget();
   const said = [];
   synth.getVoices = () => voices.slice();
-  synth.speak = (u) => said.push({text: u.text, lang: u.lang, voice: u.voice && u.voice.name});
-  synth.cancel = () => {};
+  let current = null;  // what is being read, until it ends or is cancelled
+  Object.defineProperty(synth, "speaking", {get: () => current !== null});
+  synth.speak = (u) => {
+    said.push({text: u.text, lang: u.lang, voice: u.voice && u.voice.name});
+    current = u;
+  };
+  synth.cancel = () => { current = null; };
   synth.pause = () => {};
   synth.resume = () => {};
   Object.defineProperty(window, "speechSynthesis", {value: synth, configurable: true});
@@ -341,6 +346,7 @@ SPEECH_STUB = """
     said,
     // The device's voices change (installed, or loaded late as Chrome does): voiceschanged.
     arrive(list) { voices = list; synth.dispatchEvent(new Event("voiceschanged")); },
+    end() { const u = current; current = null; if (u && u.onend) u.onend(new Event("end")); },
   };
 })();
 """
@@ -375,6 +381,14 @@ def test_listen_reads_the_instruction_a_constat_and_a_card_field_in_french(
     assert instruction
     awa.locator("#step").get_by_role("button", name="Écouter").tap()
     assert said(awa) == [{"text": instruction, "lang": "fr-FR", "voice": "Amélie"}]
+    # Pressed again while it reads, it stops; once the reading is over, it reads again.
+    awa.locator("#step").get_by_role("button", name="Écouter").tap()
+    assert awa.evaluate("window.speechSynthesis.speaking") is False
+    assert len(said(awa)) == 1
+    awa.locator("#step").get_by_role("button", name="Écouter").tap()
+    awa.evaluate("window.speech.end()")
+    awa.locator("#step").get_by_role("button", name="Écouter").tap()
+    assert [s["text"] for s in said(awa)] == [instruction] * 3
 
     # A constat, from its « ⋯ » menu.
     note = awa.locator("#notes .note")
