@@ -558,3 +558,15 @@ def test_when_its_pitch_starts_the_tablet_says_so_and_the_card_stops_taking_typi
     expect(awa.locator("#step .pitch-turn")).to_contain_text("C'est à vous !", timeout=10_000)
     expect(title).not_to_be_editable(timeout=10_000)
     expect(awa.locator("#card-progress")).to_contain_text("Présentée")
+
+
+def test_the_no_constat_yet_hint_goes_with_the_first_constat_in_every_view(
+        open_page, live, live_event):
+    awa = tablet(open_page, live, live_event.tables[0], "Awa", PORTRAIT)
+    hint = awa.get_by_text("Pas encore de constat. Écrivez ce que vous voyez")
+    expect(hint).to_be_visible()
+    post_note(awa, "Le bus ne passe plus après 20 h")
+    expect(hint).to_be_hidden()
+    awa.locator('.step-tab[data-view="axes"]').tap()
+    expect(awa.locator("#notes .note")).to_be_visible()
+    expect(hint).to_be_hidden()
