@@ -639,11 +639,14 @@ def _push_cards_after(app, delay: float) -> None:
 
 def cards_html(tables) -> dict[int, str]:
     """The tables' cards as their event's screens receive them, rendered once, by event."""
+    by_event = defaultdict(list)
+    for table in tables:
+        by_event[table.event_id].append(table)
     html = defaultdict(str)
     with rendering_for_room():
-        for card in table_cards(tables):
-            html[card["table"].event_id] += render_template("plenary/_table.html", oob=True,
-                                                            card=card)
+        for event_id, some in by_event.items():
+            for card in table_cards(some, some[0].event.phase):
+                html[event_id] += render_template("plenary/_table.html", oob=True, card=card)
     return html
 
 

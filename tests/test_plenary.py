@@ -196,3 +196,31 @@ def test_the_spotlight_takes_only_a_table_of_the_event(app, event, console, clie
     response = post(console, url(event, "/pleniere/projecteur"), {"number": "sept"})
     assert response.status_code == 422 and "Choix inconnu." in response.get_data(as_text=True)
     assert 'class="spotlight"' in wall(client, event)
+
+
+@pytest.mark.parametrize(("phase", "unread"), [
+    ("diagnostic", ("FROM proposal", "FROM axis", "FROM vote")),
+    ("axes", ("FROM proposal",)),
+    ("drafting", ("FROM note", "FROM axis", "FROM vote")),
+])
+def test_a_batch_of_wall_cards_reads_only_what_the_step_shows(app, phase, unread):
+    """Cards are read several times a second at the day's busiest: the card's rows in the
+    morning, or the notes' in the afternoon, would be read for nothing."""
+    from sqlalchemy import event as sa_event
+
+    event = make_event(4)
+    fill_day(event, phase)
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with app.test_request_context():
+            html = cards_html(event.tables)[event.id]
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    for text in unread:
+        assert not any(text in s and not s.startswith("SELECT \"table\"") for s in statements), text
+    assert html.count('class="wall-table"') == 4

@@ -26,7 +26,7 @@ LATEST = 3
 
 def wall_context(event) -> dict:
     """The whole wall, as the plenary page and its refetch render it."""
-    cards = table_cards(event.tables)
+    cards = table_cards(event.tables, event.phase)
     return {"event": event, "cards": cards, "totals": theme_totals(event),
             "priority_groups": priority_groups(event), "mark": wall_mark(event),
             "spotlight": spotlight_card(event), "overview": wall_overview(event, cards)}
@@ -66,14 +66,25 @@ def table_card(table) -> dict:
     return table_cards([table])[0]
 
 
-def table_cards(tables) -> list[dict]:
+# What the wall shows of a table in each step (the tile and the room by theme): its notes in
+# the morning, its axes and dots (and its count of notes) around them, its card after.
+WALL_PARTS = {"setup": {"notes"}, "diagnostic": {"notes"}, "axes": {"notes", "axes"},
+              "consolidation": {"notes", "axes"}}
+ALL_PARTS = {"notes", "axes", "card"}
+
+
+def table_cards(tables, phase: str | None = None) -> list[dict]:
     """What the plenary shows of each table: how many people are here, notes per theme, the
-    latest notes, its axes with their dots, its card and its progress.
+    latest notes, its axes with their dots, its card and its progress; for the wall in
+    `phase`, only what it shows then (a batch of cards is read several times a second at
+    the day's busiest: the card's queries in the morning, the notes' in the afternoon,
+    would be read for nothing).
 
     Rebuilt whenever a table changes, and for the whole wall on every screen's
     (re)connection: so in one query per kind of thing, whatever the number of tables, and
     as plain rows where no ORM object is needed.
     """
+    parts = ALL_PARTS if phase is None else WALL_PARTS.get(phase, {"card"})
     ids = [t.id for t in tables]
     connections, notes = Connection.__table__, Note.__table__
     # People, not first names: two Awa at one table are two (a person with two tablets, one).
@@ -81,25 +92,30 @@ def table_cards(tables) -> list[dict]:
         select(connections.c.table_id, func.count(connections.c.participant_id.distinct()))
         .where(connections.c.table_id.in_(ids)).group_by(connections.c.table_id)).all())
     live = defaultdict(list)  # newest first: a table has tens of notes, not thousands
-    for row in db.session.execute(
-            select(notes.c.table_id, notes.c.id, notes.c.theme_id, notes.c.text)
-            .where(notes.c.table_id.in_(ids), notes.c.deleted_at.is_(None))
-            .order_by(notes.c.id.desc())):
-        live[row.table_id].append(row)
-    dots = dict(db.session.execute(
-        select(Vote.axis_id, func.count(Vote.id)).join(Axis, Vote.axis_id == Axis.id)
-        .where(Axis.table_id.in_(ids), Axis.deleted_at.is_(None)).group_by(Vote.axis_id)).all())
+    if "notes" in parts:
+        for row in db.session.execute(
+                select(notes.c.table_id, notes.c.id, notes.c.theme_id, notes.c.text)
+                .where(notes.c.table_id.in_(ids), notes.c.deleted_at.is_(None))
+                .order_by(notes.c.id.desc())):
+            live[row.table_id].append(row)
     axes = defaultdict(list)
-    for table_id, axis_id, *axis in db.session.execute(
-            select(Axis.table_id, Axis.id, Axis.name, Axis.theme_id, func.count(Note.id))
-            .outerjoin(Note, (Note.axis_id == Axis.id) & Note.deleted_at.is_(None))
+    if "axes" in parts:
+        dots = dict(db.session.execute(
+            select(Vote.axis_id, func.count(Vote.id)).join(Axis, Vote.axis_id == Axis.id)
             .where(Axis.table_id.in_(ids), Axis.deleted_at.is_(None))
-            .group_by(Axis.id).order_by(Axis.position, Axis.id)):
-        axes[table_id].append((*axis, dots.get(axis_id, 0)))
-    proposals = {p.table_id: p for p in db.session.scalars(
-        select(Proposal).where(Proposal.table_id.in_(ids))
-        .options(selectinload(Proposal.notes).load_only(Note.id),
-                 joinedload(Proposal.priority_axis)))}
+            .group_by(Vote.axis_id)).all())
+        for table_id, axis_id, *axis in db.session.execute(
+                select(Axis.table_id, Axis.id, Axis.name, Axis.theme_id, func.count(Note.id))
+                .outerjoin(Note, (Note.axis_id == Axis.id) & Note.deleted_at.is_(None))
+                .where(Axis.table_id.in_(ids), Axis.deleted_at.is_(None))
+                .group_by(Axis.id).order_by(Axis.position, Axis.id)):
+            axes[table_id].append((*axis, dots.get(axis_id, 0)))
+    proposals = {}
+    if "card" in parts:
+        proposals = {p.table_id: p for p in db.session.scalars(
+            select(Proposal).where(Proposal.table_id.in_(ids))
+            .options(selectinload(Proposal.notes).load_only(Note.id),
+                     joinedload(Proposal.priority_axis)))}
     cards = []
     for table in tables:
         table_notes, proposal = live[table.id], proposals.get(table.id)
@@ -163,7 +179,7 @@ def wall_overview(event, cards=None) -> dict | None:
     (named) and the cards to study. Built from the tiles' own cards (`table_cards`)."""
     if not has_overview(event):
         return None
-    cards = table_cards(event.tables) if cards is None else cards
+    cards = table_cards(event.tables, event.phase) if cards is None else cards
     themes = {t.id: {"theme": t, "tables": set(), "notes": 0, "latest": [], "axes": {},
                      "axes_count": 0, "dots": 0, "ready": 0, "started": 0, "pitched": 0,
                      "priorities": {}, "prototypes": [], "to_study": 0} for t in event.themes}
