@@ -359,3 +359,32 @@ def test_a_renamed_or_undone_priority_axis_reaches_the_cards_that_chose_it(
     assert "Ne laisser personne décrocher" not in field
     assert "Le ou la capitaine choisit l'axe." in html.unescape(field)
     assert services.proposal_for(event.tables[0]).priority_axis_id is None
+
+
+def test_a_gathering_leaves_the_hints_as_computed_and_drops_its_axes_from_them(
+        app, event, console, morning, monkeypatch):
+    """The organizer gathers every few seconds: the hints are computed over the theme's
+    names, which a gathering leaves as they were, so they are not computed again; the
+    gathered axes leave them, and a hint left with one table goes."""
+    from board.screens import consolidation as screen
+
+    (a1, _n1), (a2, _n2) = morning[1], morning[2]
+    computed = []
+    real = screen.similar_groups
+    monkeypatch.setattr(screen, "similar_groups",
+                        lambda *args, **kwargs: computed.append(1) or real(*args, **kwargs))
+    screen._hints.clear()
+    page = html.unescape(console.get(f"{base(event)}/consolidation").get_data(as_text=True))
+    assert "« Décrochage scolaire »" in page and "« Les décrocheurs de l'école »" in page
+    first = len(computed)
+    assert first >= 1
+    post(console, f"{base(event)}/axes-prioritaires", {
+        "axis_ids": [a1.id], "title": "Raccrocher les décrocheurs"})
+    page = html.unescape(console.get(f"{base(event)}/consolidation").get_data(as_text=True))
+    assert len(computed) == first  # the same names: the same hints, kept
+    hints = page[page.index('class="hint-list'):] if 'class="hint-list' in page else ""
+    assert "« Les décrocheurs de l'école »" not in hints  # alone now: no hint
+    # A new axis name makes a new state of the theme: computed again.
+    services.create_axis(event.tables[2], {"name": "Décrocheurs", "theme_id": event.themes[0].id})
+    console.get(f"{base(event)}/consolidation")
+    assert len(computed) > first

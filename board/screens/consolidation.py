@@ -71,7 +71,10 @@ def consolidation_context(event, open_theme: int | None = None) -> dict:
         ranked = sorted(theme_axes, key=lambda a: (-votes.get(a.id, 0), a.table.number, a.id))
         open_axes = {a.id: a for a in theme_axes if a.id not in gathered}
         everything = open_theme == theme.id
-        hints = axis_hints(list(open_axes.values()))
+        # Over every axis of the theme, then what is left open: a gathering (every few
+        # seconds while the organizer works) leaves the names as they were, so the hints
+        # are not computed again for it; only a new or renamed axis makes a new state.
+        hints = [h for h in axis_hints(theme_axes) if _still_open(h, open_axes)]
         themes.append({
             "theme": theme, "total": len(ranked),
             "axes": [{"axis": a, "votes": votes.get(a.id, 0), "notes": counts.get(a.id, 0),
@@ -84,10 +87,15 @@ def consolidation_context(event, open_theme: int | None = None) -> dict:
     return {"event": event, "themes": themes, "priority_groups": groups}
 
 
+def _still_open(hint, axes: dict) -> bool:
+    """Whether a hint still links axes of two tables once the gathered ones are left out."""
+    return len({axes[k].table_id for k in hint.keys if k in axes}) >= 2
+
+
 def _hint_view(hint, axes: dict) -> dict:
     """A hint as the page lists it: each name once, with the tables that chose it (many
-    tables often name one idea alike)."""
-    members = [axes[k] for k in hint.keys]
+    tables often name one idea alike); the axes already gathered are left out."""
+    members = [axes[k] for k in hint.keys if k in axes]
     names = {}
     for axis in sorted(members, key=lambda a: a.table.number):
         names.setdefault(axis.name, []).append(axis.table.label)
