@@ -7,9 +7,11 @@ writes a line to stderr for each run longer than the threshold, with the clock t
 benchmark shares (CLOCK_MONOTONIC), the CPU time the thread spent meanwhile (on a shared
 machine, wall time also counts the moments the system gave the core to someone else), and
 what was running: the request's method and path, or the background task. The hub's own
-turns are left out: they include its idle waiting.
+turns are left out: they include its idle waiting. Each pass of Python's collector over its
+oldest generation is written too (`tablee-gc`): it stops whichever greenlet triggered it.
 """
 
+import gc
 import sys
 import time
 import weakref
@@ -43,3 +45,17 @@ def watch_loop(app, threshold_ms: float) -> None:
                              f"cpu_ms={used * 1000:.1f} what={what}\n")
 
     greenlet.settrace(trace)
+
+    started = {}
+
+    def collected(phase, info):
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started["at"] = time.monotonic()
+        elif "at" in started:
+            took = time.monotonic() - started.pop("at")
+            sys.stderr.write(f"tablee-gc at={time.monotonic() - took:.4f} ms={took * 1000:.1f} "
+                             f"collected={info['collected']}\n")
+
+    gc.callbacks.append(collected)

@@ -368,7 +368,7 @@ def test_a_gathering_leaves_the_hints_as_computed_and_drops_its_axes_from_them(
     gathered axes leave them, and a hint left with one table goes."""
     from board.screens import consolidation as screen
 
-    (a1, _n1), (a2, _n2) = morning[1], morning[2]
+    a1, _n1 = morning[1]
     computed = []
     real = screen.similar_groups
     monkeypatch.setattr(screen, "similar_groups",
