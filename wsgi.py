@@ -32,9 +32,11 @@ if not app.config["SOCKETIO_MESSAGE_QUEUE"]:
 # generation is collected every 5,000 allocations instead of 700. At the benchmark's
 # 120 actions/s, full passes of 100 to 190 ms, each stopping every tablet, came every few
 # seconds; with this, none in a 30-second run, and p99 write → visible went from about
-# 250 ms to 90 ms (bench/README.md).
+# 250 ms to 90 ms (bench/README.md). A full pass over a thousand sockets' objects still
+# takes 130-170 ms: at the 210-table day's pace one came every 15 s; with a hundred
+# middle passes between two full ones, one every few minutes (the loop probe writes each).
 gc.freeze()
-gc.set_threshold(5000, 10, 10)
+gc.set_threshold(5000, 10, 100)
 
 if __name__ == "__main__":
     host = os.environ.get("TABLEE_HOST", "127.0.0.1")
