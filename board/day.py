@@ -279,17 +279,17 @@ def decide(event_id, proposal_id):
     event = db.get_or_404(Event, event_id)
     proposal = _proposal(event, proposal_id)
     form = request.form.to_dict()
-    context = selection_context(event, showing=proposal.id)
     try:
         services.decide(proposal, decision_schema.load(form), now())
     except ValidationError as error:
+        context = selection_context(event, showing=proposal.id)
         context.update(values=form, errors=error.messages)
         if wants_fragment():
             return render_template("day/_decision.html", proposal=proposal, **context), 422
         return render_template("day/selection.html", **context), 422
     realtime.day_changed(event, proposal.table)
+    context = selection_context(event, showing=proposal.id)
     if wants_fragment():
-        context = selection_context(event, showing=proposal.id)
         return (render_template("day/_decision.html", proposal=proposal, **context)
                 + render_template("day/_selection_count.html", oob=True, **context))
     return redirect(url_for(".selection", event_id=event.id, page=context["page"],

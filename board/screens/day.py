@@ -20,6 +20,7 @@ from ..models import (
     Countdown,
     Decision,
     Event,
+    Note,
     PhaseStep,
     Proposal,
     SelectionLog,
@@ -156,7 +157,9 @@ def countdown_view(countdown: Countdown | None, at: datetime) -> dict | None:
 def proposals_of(event: Event) -> list[Proposal]:
     return db.session.scalars(
         select(Proposal).join(Table).where(Table.event_id == event.id).order_by(Table.number)
-        .options(db.joinedload(Proposal.table), db.joinedload(Proposal.priority_axis))).all()
+        .options(db.joinedload(Proposal.table), db.joinedload(Proposal.priority_axis),
+                 # whether a card is empty asks for its linked notes: one query, not one each
+                 db.selectinload(Proposal.notes).load_only(Note.id))).all()
 
 
 def decisions_of(event: Event) -> dict[int, Decision]:
