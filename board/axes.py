@@ -187,7 +187,7 @@ def move_note(note_id):
         services.move_note(note, move_schema.load(_form()))
     except ValidationError as error:
         return _refused(error)
-    realtime.axes_redrawn(note.table, left, note.axis_id)
+    realtime.note_sorted(note, left)
     return _done()
 
 

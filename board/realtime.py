@@ -227,6 +227,24 @@ def columns_changed(table, extra: str = "", *, notes_merged=False, dots=False) -
     consolidation_stale(table.event_id)
 
 
+def note_sorted(note, left: int | None) -> None:
+    """A note left the unsorted column (`left` None) or an axis for another: the unsorted
+    column loses that one note, rather than being drawn again with its every note (it holds
+    most of the table's notes when sorting starts). The note leaves first, then its axis is
+    drawn with it: one element of that id at any moment."""
+    if left is not None or note.axis_id is None:
+        axes_redrawn(note.table, left, note.axis_id)
+        return
+    axis = db.session.get(Axis, note.axis_id)
+    if axis is None or axis.deleted_at is not None:  # deleted meanwhile: draw what is
+        axes_redrawn(note.table, None)
+        return
+    html = render("notes/_gone.html", note=note)
+    html += render("axes/_axis.html", axis_oob="true", **axis_context(axis))
+    table_changed(note.table, html)
+    consolidation_stale(note.table.event_id)
+
+
 def axes_redrawn(table, *axis_ids: int | None) -> None:
     """Notes left or joined these axes, or their dots changed (None: the unsorted column):
     those alone, not the table's every axis. Moves and dots are most of the axes step;

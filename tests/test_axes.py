@@ -463,17 +463,29 @@ def test_a_move_or_a_dot_pushes_the_columns_it_touched_not_every_axis(app, event
                            push["html"])
         return parts, html.unescape(push["html"])
 
+    # Out of the unsorted column (most of the table's notes when sorting starts): that
+    # note leaves it, first, then its axis is drawn with it.
     assert move(awa, note, second).status_code == 204
     parts, fragment = pushed_parts()
-    assert parts == ["notes", f"axis-{second.id}"]
-    unsorted = fragment[:fragment.index(f'id="axis-{second.id}"')]
-    assert "Un autre, à classer" in unsorted and "Un constat rangé" not in unsorted
+    assert parts == [f"axis-{second.id}"]
+    gone = f'<article id="note-{note.id}" hx-swap-oob="delete">'
+    assert fragment.index(gone) < fragment.index(f'id="axis-{second.id}"')
+    assert "Un autre, à classer" not in fragment
     assert "Un constat rangé" in fragment[fragment.index(f'id="axis-{second.id}"'):]
 
     assert move(awa, note, third, index=0).status_code == 204
     parts, fragment = pushed_parts()
     assert parts == [f"axis-{second.id}", f"axis-{third.id}"]
     assert "Un constat rangé" in fragment[fragment.index(f'id="axis-{third.id}"'):]
+
+    # Back to the unsorted column: it is drawn whole, with the note in its place.
+    assert move(awa, note).status_code == 204
+    parts, fragment = pushed_parts()
+    assert parts == [f"axis-{third.id}", "notes"]
+    unsorted = fragment[fragment.index('id="notes"'):]
+    assert "Un autre, à classer" in unsorted and "Un constat rangé" in unsorted
+    assert move(awa, note, third).status_code == 204
+    pushes(socket)
 
     assert bob.post("/axes/gommettes", {"axis_id": first.id}).status_code == 200
     parts, _fragment = pushed_parts()
