@@ -4,6 +4,9 @@ The wall is rendered in the event's language, like every fragment pushed to it: 
 screen in one language, whatever the browser of the laptop that drives the projector
 prefers."""
 
+import time
+from collections import OrderedDict
+
 from flask import Blueprint, current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -12,7 +15,7 @@ from .auth import Gone
 from .extensions import db
 from .models import Event
 from .realtime import rendering_for_room
-from .screens.wall import wall_context
+from .screens.wall import wall_context, wall_mark
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
 
@@ -36,9 +39,27 @@ def show(token):
                                **wall_context(event))
 
 
+# The screens of an event refetch the wall together, at the tick after it moved: the first
+# renders it (tens of milliseconds at 200 tables, during which the process serves no one
+# else), the others take that render if the wall has not moved since. Kept a second only:
+# its countdowns carry the server's time, which the page counts from.
+_rendered: OrderedDict = OrderedDict()
+RENDER_KEPT_SECONDS = 1.0
+
+
 @bp.get("/<token>/mur")
 def region(token):
-    """The wall alone, refetched when the screen (re)connects."""
+    """The wall alone, refetched when the screen (re)connects, or when a tick says it moved."""
     event = _event(token)
+    # The token names one event once and for all (ids come back in a new database).
+    key, moment = (event.plenary_token, wall_mark(event)), time.monotonic()
+    kept = _rendered.get(key)
+    if kept is not None and 0 <= moment - kept[0] < RENDER_KEPT_SECONDS:
+        return kept[1]
     with rendering_for_room():
-        return render_template("plenary/_wall.html", **wall_context(event))
+        html = render_template("plenary/_wall.html", **wall_context(event))
+    _rendered[key] = (moment, html)
+    _rendered.move_to_end(key)
+    while len(_rendered) > 16 or next(iter(_rendered.values()))[0] < moment - RENDER_KEPT_SECONDS:
+        _rendered.popitem(last=False)
+    return html

@@ -224,3 +224,32 @@ def test_a_batch_of_wall_cards_reads_only_what_the_step_shows(app, phase, unread
     for text in unread:
         assert not any(text in s and not s.startswith("SELECT \"table\"") for s in statements), text
     assert html.count('class="wall-table"') == 4
+
+
+def test_the_screens_refetching_together_share_one_render_of_an_unchanged_wall(
+        app, client, monkeypatch):
+    """At the tick after the wall moved, every screen of the event refetches it: the first
+    renders it, the others take that render while nothing changed, for a second at most
+    (its countdowns carry the server's time)."""
+    from board import plenary
+
+    event = make_event(4)
+    fill_day(event, "diagnostic")
+    renders = []
+    real = plenary.wall_context
+    monkeypatch.setattr(plenary, "wall_context", lambda e: renders.append(1) or real(e))
+    clock = [1000.0]
+    monkeypatch.setattr(plenary.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(plenary, "_rendered", type(plenary._rendered)())
+    path = f"/pleniere/{event.plenary_token}/mur"
+    first = client.get(path).get_data(as_text=True)
+    assert [client.get(path).get_data(as_text=True) for _ in range(3)] == [first] * 3
+    assert len(renders) == 1
+    table = db.session.get(type(event), event.id).tables[0]
+    table.seq += 1  # a change at a table moves the wall's mark
+    db.session.commit()
+    client.get(path)
+    assert len(renders) == 2
+    clock[0] += 1.5  # a second later: drawn again (the countdowns' server time)
+    client.get(path)
+    assert len(renders) == 3
