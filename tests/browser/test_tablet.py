@@ -470,13 +470,20 @@ def overflow(page):
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
-def test_larger_text_grows_is_remembered_and_fits_a_portrait_tablet(open_page, live, live_event):
-    event = live_event
+def with_an_axis_and_a_constat(open_page, live, event, size, axis, text):
+    """Awa at table 1 in the axes step, who made an axis and posted a constat."""
     axes_step(event)
-    awa = tablet(open_page, live, event.tables[0], "Awa", PORTRAIT)
-    create_axis(awa, "Transports et déplacements du soir")
+    awa = tablet(open_page, live, event.tables[0], "Awa", size)
+    create_axis(awa, axis)
     awa.get_by_role("link", name="Constats", exact=True).tap()
-    post_note(awa, "Le bus ne passe plus après 20 h, et les jeunes rentrent à pied")
+    post_note(awa, text)
+    return awa
+
+
+def test_larger_text_grows_is_remembered_and_fits_a_portrait_tablet(open_page, live, live_event):
+    awa = with_an_axis_and_a_constat(open_page, live, live_event, PORTRAIT,
+                                     "Transports et déplacements du soir",
+                                     "Le bus ne passe plus après 20 h, et les jeunes rentrent à pied")
     instruction, note = awa.locator("#step-instruction"), awa.locator("#notes .note-text")
     before = font_size(instruction), font_size(note)
 
@@ -511,12 +518,8 @@ def test_larger_text_grows_is_remembered_and_fits_a_portrait_tablet(open_page, l
 # ---- axe-core on the states not reached above ---------------------------------------------
 @SIZES
 def test_the_move_dialog_open_has_no_violation(open_page, live, live_event, size):
-    event = live_event
-    axes_step(event)
-    awa = tablet(open_page, live, event.tables[0], "Awa", size)
-    create_axis(awa, "Transports")
-    awa.get_by_role("link", name="Constats", exact=True).tap()
-    post_note(awa, "Le bus ne passe plus après 20 h")
+    awa = with_an_axis_and_a_constat(open_page, live, live_event, size, "Transports",
+                                     "Le bus ne passe plus après 20 h")
     awa.locator('.step-tab[data-view="axes"]').tap()
     awa.locator("#notes .note").get_by_role("button", name="Déplacer vers…").tap()
     dialog = awa.get_by_role("dialog")
