@@ -93,7 +93,7 @@ class Hint:
 
 
 def similar_groups(documents: list[tuple[object, str, object]], threshold: float = THRESHOLD,
-                   max_words: int = 5, common: int = COMMON) -> list[Hint]:
+                   max_words: int = 5, common: int = COMMON, pause=None) -> list[Hint]:
     """Group documents (key, text, origin) whose TF-IDF cosine reaches `threshold`, or
     whose words are all found in another's (« bus » and « bus le soir »: a short and a long
     form of one idea).
@@ -101,7 +101,8 @@ def similar_groups(documents: list[tuple[object, str, object]], threshold: float
     Only documents of different origins (tables) are linked: a table already sees its own.
     Weak matches are left out; a hint never merges anything by itself. The work grows
     linearly with the documents: pairs are only walked within a word's documents, and a
-    word found in more than `common` of them links nothing.
+    word found in more than `common` of them links nothing. `pause`, if given, is called
+    between two words' pairs: a server lets its other work run there.
     """
     bags, surfaces = [], defaultdict(Counter)
     for _key, text, _origin in documents:
@@ -128,6 +129,8 @@ def similar_groups(documents: list[tuple[object, str, object]], threshold: float
     for root, docs in index.items():
         if len(docs) > common:
             continue
+        if pause is not None:
+            pause()
         for a_pos, a in enumerate(docs):
             for b in docs[a_pos + 1:]:
                 if documents[a][2] != documents[b][2]:

@@ -82,3 +82,17 @@ def test_among_many_axes_each_pair_still_meets_and_the_rest_stay_apart():
     assert {"crèche", "crèches"} in found and {"bus", "bus le soir"} in found
     assert all(len(group) == 2 for group in found)
 
+
+
+def test_a_pause_between_words_lets_a_server_breathe_and_changes_nothing():
+    """The consolidation's hints over hundreds of names take a few hundred milliseconds:
+    `pause` is called between two words' pairs (the server yields there), and the groups
+    are the same with or without it."""
+    names = ["bus le soir", "les bus du soir", "crèche", "crèches du quartier", "vélo",
+             "pistes pour le vélo", "emploi des jeunes", "jeunes sans emploi"] * 3
+    documents = [(i, name, i % 5) for i, name in enumerate(names)]
+    pauses = []
+    with_pauses = similar_groups(documents, pause=lambda: pauses.append(1))
+    without = similar_groups(documents)
+    assert [(h.keys, h.words) for h in with_pauses] == [(h.keys, h.words) for h in without]
+    assert len(pauses) >= 6  # one per word that links names
