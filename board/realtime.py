@@ -402,24 +402,24 @@ def sessions_ended(organizer: Organizer) -> None:
 
 
 def _close_old_consoles() -> None:
-    if not _consoles:
-        return
-    epochs = dict(db.session.execute(select(Organizer.id, Organizer.session_epoch).where(
-        Organizer.id.in_({ident for ident, _epoch in _consoles.values()}))).all())
-    for sid, (ident, epoch) in list(_consoles.items()):
-        if epochs.get(ident) != epoch:
-            _consoles.pop(sid, None)
-            socketio.server.disconnect(sid, ignore_queue=True)
+    _close_stale(_consoles, Organizer.id, Organizer.session_epoch)
 
 
 def _close_old_walls() -> None:
-    if not _walls:
+    _close_stale(_walls, Event.id, Event.plenary_token)
+
+
+def _close_stale(sockets: dict, owner, credential) -> None:
+    """Close the sockets whose right has ended: each was registered with its owner's id
+    and the credential it came with (a session's epoch, a wall's token), which the owner's
+    row no longer holds."""
+    if not sockets:
         return
-    tokens = dict(db.session.execute(select(Event.id, Event.plenary_token).where(
-        Event.id.in_({event_id for event_id, _token in _walls.values()}))).all())
-    for sid, (event_id, token) in list(_walls.items()):
-        if tokens.get(event_id) != token:
-            _walls.pop(sid, None)
+    now = dict(db.session.execute(select(owner, credential).where(
+        owner.in_({ident for ident, _held in sockets.values()}))).all())
+    for sid, (ident, held) in list(sockets.items()):
+        if now.get(ident) != held:
+            sockets.pop(sid, None)
             socketio.server.disconnect(sid, ignore_queue=True)
 
 
