@@ -1,8 +1,10 @@
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+import gevent
 import pytest
 from flask import g
 from jinja2 import BytecodeCache
@@ -234,6 +236,25 @@ def tablet(app):
 
 def pushes(socket_client, name="push"):
     return [m["args"][0] for m in socket_client.get_received() if m["name"] == name]
+
+
+@contextmanager
+def another_greenlet():
+    """The turns another greenlet of the process gets meanwhile. The tests run unpatched on
+    gevent's loop: only the code's own `socketio.sleep` gives the others a turn, so work
+    that holds the loop gives none."""
+    turns = []
+
+    def run():
+        while True:
+            turns.append(1)
+            gevent.sleep(0)
+
+    other = gevent.spawn(run)
+    try:
+        yield turns
+    finally:
+        other.kill()
 
 
 class Clock:

@@ -1,14 +1,15 @@
 """The plenary wall: what it shows in each phase, what reaches it at once, its language and
 its weight."""
 
+import gevent
 import pytest
 
 from bench.wall import fill_day, make_event
-from board import db, realtime
+from board import db, realtime, slices
 from board.realtime import cards_html
 from board.screens.wall import wall_overview
 
-from .conftest import pushes
+from .conftest import another_greenlet, pushes
 from .test_day import card, plenary_socket, post, url, wall
 
 
@@ -237,7 +238,7 @@ def test_the_screens_refetching_together_share_one_render_of_an_unchanged_wall(
     fill_day(event, "diagnostic")
     renders = []
     real = plenary.wall_context
-    monkeypatch.setattr(plenary, "wall_context", lambda e: renders.append(1) or real(e))
+    monkeypatch.setattr(plenary, "wall_context", lambda *a: renders.append(1) or real(*a))
     clock = [1000.0]
     monkeypatch.setattr(plenary.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(plenary, "_rendered", type(plenary._rendered)())
@@ -253,3 +254,44 @@ def test_the_screens_refetching_together_share_one_render_of_an_unchanged_wall(
     clock[0] += 1.5  # a second later: drawn again (the countdowns' server time)
     client.get(path)
     assert len(renders) == 3
+
+
+@pytest.mark.parametrize("path", ["/pleniere/{token}/mur", "/pleniere/{token}"])
+def test_the_wall_lets_the_process_serve_others_while_it_is_made(app, client, monkeypatch, path):
+    """At 200 tables the wall is tens of milliseconds of Python: made in slices, the other
+    requests, pushes and pings of the process go on between them, and it comes out the same."""
+    from board import plenary
+
+    event = make_event(30)
+    fill_day(event, "axes")
+    path = path.format(token=event.plenary_token)
+    monkeypatch.setattr(plenary, "_rendered", type(plenary._rendered)())
+    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
+    with another_greenlet() as turns:
+        whole = client.get(path).get_data(as_text=True)
+    assert turns == []
+    plenary._rendered.clear()
+    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)  # a turn at every step
+    with another_greenlet() as turns:
+        sliced = client.get(path).get_data(as_text=True)
+    assert len(turns) >= len(event.tables)  # one at each table's card, at least
+    assert sliced == whole
+
+
+def test_a_screen_asking_while_the_wall_is_made_waits_for_that_render(app, client, monkeypatch):
+    """While the first screen's render takes its turns, the other screens refetching at the
+    same tick wait for it rather than each making the wall again."""
+    from board import plenary
+
+    event = make_event(8)
+    fill_day(event, "diagnostic")
+    renders = []
+    real = plenary.wall_context
+    monkeypatch.setattr(plenary, "wall_context", lambda *a: renders.append(1) or real(*a))
+    monkeypatch.setattr(plenary, "_rendered", type(plenary._rendered)())
+    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)
+    path = f"/pleniere/{event.plenary_token}/mur"
+    others = [gevent.spawn(app.test_client().get, path) for _ in range(3)]
+    first = client.get(path).get_data(as_text=True)
+    assert [o.get().get_data(as_text=True) for o in others] == [first] * 3
+    assert len(renders) == 1

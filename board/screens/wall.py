@@ -20,16 +20,25 @@ from ..models import (
     Table,
     Vote,
 )
+from ..slices import no_pause
 
 LATEST = 3
 
 
-def wall_context(event) -> dict:
-    """The whole wall, as the plenary page and its refetch render it."""
-    cards = table_cards(event.tables, event.phase)
-    return {"event": event, "cards": cards, "totals": theme_totals(event),
-            "priority_groups": priority_groups(event), "mark": wall_mark(event),
-            "spotlight": spotlight_card(event), "overview": wall_overview(event, cards)}
+def wall_context(event, pause=no_pause) -> dict:
+    """The whole wall, as the plenary page and its refetch render it; `pause` is called
+    between its steps (see board/slices.py). The mark is read first: a change made
+    meanwhile is then shown with an older mark, and the screen refetches at the next tick,
+    rather than missed under a newer one."""
+    mark = wall_mark(event)
+    cards = table_cards(event.tables, event.phase, pause)
+    context = {"event": event, "cards": cards, "totals": theme_totals(event), "mark": mark}
+    pause()
+    context.update(priority_groups=priority_groups(event))
+    pause()
+    context.update(spotlight=spotlight_card(event), overview=wall_overview(event, cards))
+    pause()
+    return context
 
 
 def theme_totals(event) -> dict[int, int]:
@@ -73,12 +82,12 @@ WALL_PARTS = {"setup": {"notes"}, "diagnostic": {"notes"}, "axes": {"notes", "ax
 ALL_PARTS = {"notes", "axes", "card"}
 
 
-def table_cards(tables, phase: str | None = None) -> list[dict]:
+def table_cards(tables, phase: str | None = None, pause=no_pause) -> list[dict]:
     """What the plenary shows of each table: how many people are here, notes per theme, the
     latest notes, its axes with their dots, its card and its progress; for the wall in
     `phase`, only what it shows then (a batch of cards is read several times a second at
     the day's busiest: the card's queries in the morning, the notes' in the afternoon,
-    would be read for nothing).
+    would be read for nothing). `pause` is called between its queries and its tables.
 
     Rebuilt whenever a table changes, and for the whole wall on every screen's
     (re)connection: so in one query per kind of thing, whatever the number of tables, and
@@ -91,6 +100,7 @@ def table_cards(tables, phase: str | None = None) -> list[dict]:
     present = dict(db.session.execute(
         select(connections.c.table_id, func.count(connections.c.participant_id.distinct()))
         .where(connections.c.table_id.in_(ids)).group_by(connections.c.table_id)).all())
+    pause()
     live = defaultdict(list)  # newest first: a table has tens of notes, not thousands
     if "notes" in parts:
         for row in db.session.execute(
@@ -98,26 +108,31 @@ def table_cards(tables, phase: str | None = None) -> list[dict]:
                 .where(notes.c.table_id.in_(ids), notes.c.deleted_at.is_(None))
                 .order_by(notes.c.id.desc())):
             live[row.table_id].append(row)
+        pause()
     axes = defaultdict(list)
     if "axes" in parts:
         dots = dict(db.session.execute(
             select(Vote.axis_id, func.count(Vote.id)).join(Axis, Vote.axis_id == Axis.id)
             .where(Axis.table_id.in_(ids), Axis.deleted_at.is_(None))
             .group_by(Vote.axis_id)).all())
+        pause()
         for table_id, axis_id, *axis in db.session.execute(
                 select(Axis.table_id, Axis.id, Axis.name, Axis.theme_id, func.count(Note.id))
                 .outerjoin(Note, (Note.axis_id == Axis.id) & Note.deleted_at.is_(None))
                 .where(Axis.table_id.in_(ids), Axis.deleted_at.is_(None))
                 .group_by(Axis.id).order_by(Axis.position, Axis.id)):
             axes[table_id].append((*axis, dots.get(axis_id, 0)))
+        pause()
     proposals = {}
     if "card" in parts:
         proposals = {p.table_id: p for p in db.session.scalars(
             select(Proposal).where(Proposal.table_id.in_(ids))
             .options(selectinload(Proposal.notes).load_only(Note.id),
                      joinedload(Proposal.priority_axis)))}
+        pause()
     cards = []
     for table in tables:
+        pause()
         table_notes, proposal = live[table.id], proposals.get(table.id)
         filled, total = card_completeness(proposal)
         cards.append({

@@ -1,0 +1,44 @@
+"""Long work cut in slices, so that the process's loop serves everyone meanwhile.
+
+One gevent process serves every tablet on one thread: a page that takes 50 ms of Python
+makes every other request, push and ping of the process wait that long. Such a page calls
+its `Slices` between two steps (a query, a table, a theme, a few hundred pieces of its
+template): once SLICE_SECONDS have gone since the last turn, the other greenlets take
+theirs before it goes on. What the page makes is the same; it only takes turns.
+"""
+
+import time
+from itertools import islice
+
+from flask import stream_template
+
+from .extensions import socketio
+
+# The longest a page holds the loop, give or take one step (a query, a table's card).
+SLICE_SECONDS = 0.01
+# Pieces of a template's output (its text and its values) made between two looks at the clock.
+PIECES = 200
+
+
+class Slices:
+    """One page's work: call it between two steps; `render` makes its template."""
+
+    def __init__(self):
+        self.since = time.perf_counter()
+
+    def __call__(self) -> None:
+        if time.perf_counter() - self.since >= SLICE_SECONDS:
+            socketio.sleep(0)
+            self.since = time.perf_counter()
+
+    def render(self, template: str, **context) -> str:
+        """What `render_template` makes, a few hundred pieces at a time."""
+        pieces, stream = [], stream_template(template, **context)
+        while batch := list(islice(stream, PIECES)):
+            pieces += batch
+            self()
+        return "".join(pieces)
+
+
+def no_pause() -> None:
+    """For work that takes no turns (a push's few cards, an export)."""
