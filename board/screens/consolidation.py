@@ -16,6 +16,7 @@ from ..extensions import db, socketio
 from ..models import Axis, Note, PriorityAxis, PrioritySource, Table
 from ..services import axes as axes_services
 from ..similarity import similar_groups
+from ..slices import no_pause
 from .wall import priority_groups
 
 AXES_SHOWN = 25
@@ -50,19 +51,24 @@ def axis_hints(axes: list[Axis]) -> list:
     return hints
 
 
-def consolidation_context(event, open_theme: int | None = None) -> dict:
-    """`open_theme`: the theme whose every axis is listed (the others show their first)."""
+def consolidation_context(event, open_theme: int | None = None, pause=no_pause) -> dict:
+    """`open_theme`: the theme whose every axis is listed (the others show their first);
+    `pause` is called between its queries and its themes (see board/slices.py)."""
     axes = db.session.scalars(
         select(Axis).join(Table).where(Table.event_id == event.id, Axis.deleted_at.is_(None))
         .options(joinedload(Axis.table)).order_by(Table.number, Axis.position, Axis.id)).all()
+    pause()
     counts = dict(db.session.execute(
         select(Note.axis_id, func.count()).join(Table)
         .where(Table.event_id == event.id, Note.deleted_at.is_(None), Note.axis_id.is_not(None))
         .group_by(Note.axis_id)).all())
+    pause()
     votes = axes_services.vote_counts(event_id=event.id)
+    pause()
     gathered = {s.axis_id: s.priority_axis for s in db.session.scalars(
         select(PrioritySource).join(PriorityAxis).where(PriorityAxis.event_id == event.id)
         .options(joinedload(PrioritySource.priority_axis)))}
+    pause()
     groups = priority_groups(event)
     for group in groups:
         for item in group["items"]:
@@ -70,6 +76,7 @@ def consolidation_context(event, open_theme: int | None = None) -> dict:
         group["items"].sort(key=lambda item: -item["votes"])
     themes = []
     for theme in event.themes:
+        pause()
         theme_axes = [a for a in axes if a.theme_id == theme.id]
         ranked = sorted(theme_axes, key=lambda a: (-votes.get(a.id, 0), a.table.number, a.id))
         open_axes = {a.id: a for a in theme_axes if a.id not in gathered}
