@@ -38,6 +38,7 @@ from .limits import spend_write, too_fast
 from .models import Axis, Event, Organizer, Participant, Table, live_notes
 from .schemas import presence_schema, remote_schema, socket_auth_schema
 from .screens.board import (
+    axes_context,
     axis_context,
     card_context,
     columns_context,
@@ -249,14 +250,17 @@ def axes_redrawn(table, *axis_ids: int | None) -> None:
     """Notes left or joined these axes, or their dots changed (None: the unsorted column):
     those alone, not the table's every axis. Moves and dots are most of the axes step;
     the whole region is every note and axis of the table, for each of its tablets."""
+    axes = db.session.scalars(select(Axis).where(
+        Axis.id.in_([ident for ident in axis_ids if ident is not None]),
+        Axis.deleted_at.is_(None))).all()
+    drawn = {context["item"]["axis"].id: context
+             for context in (axes_context(table, axes) if axes else ())}
     html = ""
-    for axis_id in dict.fromkeys(axis_ids):
+    for axis_id in dict.fromkeys(axis_ids):  # in their order: the note leaves, then joins
         if axis_id is None:
             html += render("axes/_unsorted.html", notes_oob=True, unsorted=unsorted_notes(table))
-            continue
-        axis = db.session.get(Axis, axis_id)
-        if axis is not None and axis.deleted_at is None:
-            html += render("axes/_axis.html", axis_oob="true", **axis_context(axis))
+        elif axis_id in drawn:
+            html += render("axes/_axis.html", axis_oob="true", **drawn[axis_id])
     table_changed(table, html)
     consolidation_stale(table.event_id)
 
@@ -704,12 +708,12 @@ def _overview_changed(event: Event) -> None:
     (0: on every change, the tests' choice). A change inside that time waits for the next
     one, or for the screen's tick, which refetches a wall whose mark moved: the overview
     is never more than a tick behind."""
-    if not has_overview(event):
-        return
     now = time.monotonic()
     if now - _overview_pushed.get(event.id, -math.inf) < current_app.config["WALL_OVERVIEW_DELAY"]:
         return
-    _overview_pushed[event.id] = now
+    _overview_pushed[event.id] = now  # before: whether the day has one reads every table
+    if not has_overview(event):
+        return
     _push_overview(event.id)
 
 

@@ -74,21 +74,32 @@ def unsorted_notes(table) -> list[Note]:
 def axis_context(axis: Axis) -> dict:
     """What ``axes/_axis.html`` needs for one axis alone (renamed, or just added): its notes,
     its dots and its place, without reading or drawing the table's other axes."""
-    table = axis.table
+    return axes_context(axis.table, [axis])[0]
+
+
+def axes_context(table, axes: list[Axis]) -> list[dict]:
+    """The same for a few axes of one table (a move draws the axis a note left and the one
+    it joined): read together, four queries whatever their number."""
+    ids = [axis.id for axis in axes]
     places = db.session.scalars(select(Axis.id).where(
         Axis.table_id == table.id, Axis.deleted_at.is_(None))
         .order_by(Axis.position, Axis.id)).all()
-    notes = db.session.scalars(axes_services.axis_notes(axis.id).options(
-        joinedload(Note.author), joinedload(Note.theme),
-        selectinload(Note.sources).joinedload(Note.author))
-        .execution_options(populate_existing=True)).all()
-    votes = db.session.scalar(select(func.count()).select_from(Vote)
-                              .where(Vote.axis_id == axis.id))
-    return {"item": {"axis": axis, "votes": votes, "notes": notes,
-                     "index": places.index(axis.id) if axis.id in places else -1},
-            "axes_count": len(places), "table": table,
-            "show_counts": table.event.votes_live or table.votes_revealed,
-            "voting": table.event.phase == "axes" and not table.vote_closed}
+    notes = {ident: [] for ident in ids}
+    for note in db.session.scalars(
+            select(Note).where(Note.axis_id.in_(ids), Note.deleted_at.is_(None))
+            .order_by(Note.position, Note.id).options(
+                joinedload(Note.author), joinedload(Note.theme),
+                selectinload(Note.sources).joinedload(Note.author))
+            .execution_options(populate_existing=True)):
+        notes[note.axis_id].append(note)
+    votes = dict(db.session.execute(select(Vote.axis_id, func.count()).where(
+        Vote.axis_id.in_(ids)).group_by(Vote.axis_id)).all())
+    shared = {"axes_count": len(places), "table": table,
+              "show_counts": table.event.votes_live or table.votes_revealed,
+              "voting": table.event.phase == "axes" and not table.vote_closed}
+    return [{"item": {"axis": axis, "votes": votes.get(axis.id, 0), "notes": notes[axis.id],
+                      "index": places.index(axis.id) if axis.id in places else -1}, **shared}
+            for axis in axes]
 
 
 def dots_context(me: Participant, error=None) -> dict:
