@@ -89,6 +89,26 @@ def test_notes_move_into_axes_keep_their_order_and_come_back_out(app, event, tab
     assert axes.index("trois") < axes.index(">un<")
 
 
+def test_sorting_an_axis_does_not_turn_an_edit_into_a_conflict(app, event, tablet):
+    """A note's place is not its words: someone editing a note while the table sorts its
+    axis (which renumbers every note there) saves their text without a conflict."""
+    table = event.tables[0]
+    awa, cap = tablet(table, "Awa"), tablet(table, "Cap", captain=True)
+    one, two = make_note(awa, "un"), make_note(awa, "deux")
+    axis = make_axis(awa)
+    move(awa, one, axis)
+    opened = awa.get(f"/constats/{one.id}/modifier", htmx=True).get_data(as_text=True)
+    version = int(re.search(r'name="version" value="(\d+)"', opened).group(1))
+    assert move(cap, two, axis, index=0).status_code == 204  # « un » moves down a place
+    assert move(cap, one, axis, index=0).status_code == 204  # and back up
+    assert column(axis) == ["un", "deux"]
+    saved = awa.post(f"/constats/{one.id}/modifier", {
+        "text": "un, en mieux", "theme_id": event.themes[0].id, "version": version})
+    assert saved.status_code == 200
+    db.session.expire_all()
+    assert column(axis) == ["un, en mieux", "deux"]
+
+
 def test_two_people_moving_the_same_note_end_in_one_state_everyone_sees(app, event, tablet):
     table = event.tables[0]
     awa, bob = tablet(table, "Awa"), tablet(table, "Bob")

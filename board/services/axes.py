@@ -9,7 +9,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db
 from ..models import Axis, Note, Participant, Table, Vote, utcnow
@@ -95,13 +98,38 @@ def move_note(note: Note, data: dict) -> Note:
         axis = _axis_of(table, data.get("axis_id"))
         left = note.axis_id
         if axis is None:
-            note.axis_id, note.position = None, 0
+            _place(None, [note.id])
         else:
-            note.axis_id = axis.id
-            _insert(fresh(axis_notes(axis.id)), note, data.get("index"))
+            ids = [i for i in db.session.scalars(_note_ids(axis.id)) if i != note.id]
+            index = data.get("index")
+            ids.insert(len(ids) if index is None else max(0, min(index, len(ids))), note.id)
+            _place(axis.id, ids)
         if left is not None and left != note.axis_id:
-            _renumber(fresh(axis_notes(left)))  # the axis it left closes the gap
+            _place(left, db.session.scalars(_note_ids(left)).all())  # the axis it left closes the gap
     return note
+
+
+def _note_ids(axis_id: int):
+    return axis_notes(axis_id).with_only_columns(Note.id)
+
+
+def _place(axis_id: int | None, ids: list[int]) -> None:
+    """Put these notes in that axis (None: the unsorted column, where order is the notes'
+    own) in this order, in one statement. A note's place is not its words: its version,
+    which guards its text against two editors, stays, so someone editing a note while
+    another sorts the axis gets no conflict."""
+    if not ids:
+        return
+    places = {ident: 0 if axis_id is None else place for place, ident in enumerate(ids)}
+    db.session.execute(
+        update(Note).where(Note.id.in_(ids))
+        .values(axis_id=axis_id, position=case(places, value=Note.id))
+        .execution_options(synchronize_session=False))
+    for ident, place in places.items():  # the notes this session holds, as now saved
+        note = db.session.identity_map.get(identity_key(Note, ident))
+        if note is not None:
+            set_committed_value(note, "axis_id", axis_id)
+            set_committed_value(note, "position", place)
 
 
 def delete_axis(axis: Axis) -> Axis:
@@ -179,7 +207,7 @@ def unmerge_note(merged: Note) -> list[Note]:
 
 def my_votes(participant: Participant) -> list[Vote]:
     """The participant's dots on axes still on the board, oldest first."""
-    return fresh(select(Vote).join(Axis).where(
+    return fresh(select(Vote).join(Vote.axis).options(contains_eager(Vote.axis)).where(
         Vote.participant_id == participant.id, Axis.deleted_at.is_(None)).order_by(Vote.id))
 
 
