@@ -278,6 +278,27 @@ def test_the_wall_lets_the_process_serve_others_while_it_is_made(app, client, mo
     assert sliced == whole
 
 
+def test_the_room_by_theme_lets_the_process_serve_others_while_it_is_made(app, monkeypatch):
+    """The overview a large day's wall receives sums up every table's card: pushed from the
+    tables' changes, it is made in slices too, and comes out the same."""
+    app.config["WALL_OVERVIEW_TABLES"] = 4
+    event = make_event(30)
+    fill_day(event, "axes")
+    screen = plenary_socket(app, event)
+    screen.get_received()
+    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
+    with app.test_request_context(), another_greenlet() as turns:
+        realtime._push_overview(event.id)
+    assert turns == []
+    [whole] = [p["html"] for p in pushes(screen)]
+    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)
+    with app.test_request_context(), another_greenlet() as turns:
+        realtime._push_overview(event.id)
+    assert len(turns) >= len(event.tables)
+    assert [p["html"] for p in pushes(screen)] == [whole]
+    assert 'id="wall-overview"' in whole
+
+
 def test_a_screen_asking_while_the_wall_is_made_waits_for_that_render(app, client, monkeypatch):
     """While the first screen's render takes its turns, the other screens refetching at the
     same tick wait for it rather than each making the wall again."""

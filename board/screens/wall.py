@@ -184,7 +184,7 @@ def has_overview(event) -> bool:
             and len(event.tables) >= current_app.config["WALL_OVERVIEW_TABLES"])
 
 
-def wall_overview(event, cards=None) -> dict | None:
+def wall_overview(event, cards=None, pause=no_pause) -> dict | None:
     """The room by theme, as a thousand people read it from the back in one look: what the
     step is making, in a few large figures per theme, and its freshest words.
 
@@ -194,7 +194,7 @@ def wall_overview(event, cards=None) -> dict | None:
     (named) and the cards to study. Built from the tiles' own cards (`table_cards`)."""
     if not has_overview(event):
         return None
-    cards = table_cards(event.tables, event.phase) if cards is None else cards
+    cards = table_cards(event.tables, event.phase, pause) if cards is None else cards
     themes = {t.id: {"theme": t, "tables": set(), "notes": 0, "latest": [], "axes": {},
                      "axes_count": 0, "dots": 0, "ready": 0, "started": 0, "pitched": 0,
                      "priorities": {}, "prototypes": [], "to_study": 0} for t in event.themes}
