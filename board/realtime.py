@@ -303,7 +303,7 @@ def dots_changed(event) -> None:
 def card_changed(proposal, *fields, versions: dict | None = None) -> None:
     """Tell the table (and the plenary, through its card) what changed on the card;
     `versions`, when the caller knows them, are the fields' versions now."""
-    context = card_context(proposal.table, fields, versions)
+    context = card_context(proposal.table, fields, versions, proposal)
     with rendering_for_room():
         html = "".join(render_template("proposals/_field.html", name=f, oob=True, **context)
                        for f in fields)
