@@ -102,10 +102,14 @@ def similar_groups(documents: list[tuple[object, str, object]], threshold: float
     Weak matches are left out; a hint never merges anything by itself. The work grows
     linearly with the documents: pairs are only walked within a word's documents, and a
     word found in more than `common` of them links nothing. `pause`, if given, is called
-    between two words' pairs: a server lets its other work run there.
+    between two steps (a hundred texts read, a word's pairs, a group described): a server
+    lets its other work run there.
     """
+    pause = pause or (lambda: None)
     bags, surfaces = [], defaultdict(Counter)
-    for _key, text, _origin in documents:
+    for position, (_key, text, _origin) in enumerate(documents):
+        if position % 100 == 0:
+            pause()
         found = terms(text)
         bags.append(Counter(root for root, _ in found))
         for root, word in found:
@@ -129,8 +133,7 @@ def similar_groups(documents: list[tuple[object, str, object]], threshold: float
     for root, docs in index.items():
         if len(docs) > common:
             continue
-        if pause is not None:
-            pause()
+        pause()
         for a_pos, a in enumerate(docs):
             for b in docs[a_pos + 1:]:
                 if documents[a][2] != documents[b][2]:
@@ -161,6 +164,7 @@ def similar_groups(documents: list[tuple[object, str, object]], threshold: float
     for leader, members in groups.items():
         if len(members) < 2:
             continue
+        pause()
         weights, holders = Counter(), Counter()
         for i in members:
             for root, weight in vectors[i].items():

@@ -12,11 +12,11 @@ from collections import OrderedDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db, socketio
+from ..extensions import db
 from ..models import Axis, Note, PriorityAxis, PrioritySource, Table
 from ..services import axes as axes_services
 from ..similarity import similar_groups
-from ..slices import no_pause
+from ..slices import Slices, no_pause
 from .wall import priority_groups
 
 AXES_SHOWN = 25
@@ -40,10 +40,10 @@ def axis_hints(axes: list[Axis]) -> list:
         if key in _hints:
             _hints.move_to_end(key)
             return _hints[key]
-    # Hundreds of names take a few hundred milliseconds: the other requests, pushes and
-    # pings of the process go on between two words' pairs.
+    # A thousand names take tens of milliseconds: the other requests, pushes and pings of
+    # the process go on meanwhile, in turns.
     hints = similar_groups([(a.id, a.name, a.table_id) for a in axes], common=NAMES_COMMON,
-                           pause=lambda: socketio.sleep(0))
+                           pause=Slices())
     with _hints_lock:
         _hints[key] = hints
         while len(_hints) > HINTS_KEPT:
