@@ -92,6 +92,15 @@ class Hint:
     pairs: dict = field(default_factory=dict, repr=False)
 
 
+def _paced(items, pause, every: int = 2000):
+    """The items, with a pause after every few thousand (names alike pair by tens of
+    thousands)."""
+    for position, item in enumerate(items):
+        if position % every == every - 1:
+            pause()
+        yield item
+
+
 def similar_groups(documents: list[tuple[object, str, object]], threshold: float = THRESHOLD,
                    max_words: int = 5, common: int = COMMON, pause=None) -> list[Hint]:
     """Group documents (key, text, origin) whose TF-IDF cosine reaches `threshold`, or
@@ -107,9 +116,7 @@ def similar_groups(documents: list[tuple[object, str, object]], threshold: float
     """
     pause = pause or (lambda: None)
     bags, surfaces = [], defaultdict(Counter)
-    for position, (_key, text, _origin) in enumerate(documents):
-        if position % 100 == 0:
-            pause()
+    for _key, text, _origin in _paced(documents, pause, 100):
         found = terms(text)
         bags.append(Counter(root for root, _ in found))
         for root, word in found:
@@ -148,16 +155,16 @@ def similar_groups(documents: list[tuple[object, str, object]], threshold: float
             i = parent[i]
         return i
 
-    strong = {pair: score for pair, score in dots.items()
+    strong = {pair: score for pair, score in _paced(dots.items(), pause)
               if score >= threshold
               or shared[pair] == min(len(vectors[pair[0]]), len(vectors[pair[1]]))}
-    for a, b in strong:
+    for a, b in _paced(strong, pause):
         parent[find(a)] = find(b)
     groups = defaultdict(list)
     for i in range(count):
         groups[find(i)].append(i)
     best = defaultdict(float)
-    for (a, _b), score in strong.items():
+    for (a, _b), score in _paced(strong.items(), pause):
         best[find(a)] = max(best[find(a)], score)
 
     hints = []
