@@ -9,6 +9,7 @@ from .limits import join_per_address, join_per_code
 from .schemas import join_schema
 from .screens.board import board_context, shown_view
 from .services.tables import UNKNOWN_CODE
+from .slices import Slices
 from .web import new_key, wants_fragment
 
 bp = Blueprint("tables", __name__)
@@ -54,7 +55,7 @@ def join():
 def show():
     """The table's board, live, on the current step's view (or the one a tab asked for)."""
     me = current_participant()
-    return render_template("tables/show.html", table=me.table, **board_context(me),
+    return Slices().render("tables/show.html", table=me.table, **board_context(me),
                            view=shown_view(me.table.event.phase, request.args.get("vue")))
 
 
@@ -62,9 +63,12 @@ def show():
 @participant_required
 def region():
     """The live region alone, refetched by a tablet after a (re)connection, a gap or a new
-    step; the step's header comes with it, out of band."""
+    step; the step's header comes with it, out of band. Made in turns (board/slices.py):
+    a table of the axes step draws tens of axes and notes, while a thousand tablets wait
+    on the process, and a hundred tablets reconnecting after a venue's Wi-Fi drop each
+    ask for theirs."""
     me = current_participant()
-    return render_template("tables/_board.html", table=me.table, **board_context(me),
+    return Slices().render("tables/_board.html", table=me.table, **board_context(me),
                            step_oob=True)
 
 

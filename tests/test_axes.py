@@ -3,10 +3,10 @@ import re
 
 import pytest
 
-from board import db
+from board import db, slices
 from board.models import Axis, Note, Vote
 
-from .conftest import pushes
+from .conftest import another_greenlet, pushes
 
 
 def text(response):
@@ -107,6 +107,27 @@ def test_sorting_an_axis_does_not_turn_an_edit_into_a_conflict(app, event, table
     assert saved.status_code == 200
     db.session.expire_all()
     assert column(axis) == ["un, en mieux", "deux"]
+
+
+def test_a_board_full_of_axes_lets_the_process_serve_others_while_it_is_made(
+        app, event, tablet, monkeypatch):
+    """A reconnecting tablet refetches its whole board: at a table of tens of axes and
+    notes it is made in turns, and comes out the same."""
+    awa = tablet(event.tables[0])
+    notes = [make_note(awa, f"Constat {i}") for i in range(12)]
+    for i in range(8):
+        axis = make_axis(awa, f"Axe {i}")
+        move(awa, notes[i], axis)
+    unsigned = lambda page: re.sub(r'name="csrf_token" value="[^"]+"', "", page)  # noqa: E731
+    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
+    with another_greenlet() as turns:
+        whole = awa.get("/table/tableau", htmx=True).get_data(as_text=True)
+    assert turns == []
+    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)  # a turn at every step
+    with another_greenlet() as turns:
+        sliced = awa.get("/table/tableau", htmx=True).get_data(as_text=True)
+    assert len(turns) >= 8
+    assert unsigned(sliced) == unsigned(whole) and whole.count('class="axis ') == 8
 
 
 def test_two_people_moving_the_same_note_end_in_one_state_everyone_sees(app, event, tablet):
