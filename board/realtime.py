@@ -22,6 +22,7 @@ import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 
+import gevent.lock
 from flask import current_app, g, render_template, request, session
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -57,7 +58,7 @@ from .screens.wall import (
     wall_mark,
     wall_overview,
 )
-from .slices import Slices
+from .slices import Slices, no_pause
 
 _ROOM = re.compile(r"^(table|event|console)-(\d+)$")
 _server_id = None
@@ -660,16 +661,18 @@ def _push_cards_after(app, delay: float) -> None:
             db.session.remove()
 
 
-def cards_html(tables) -> dict[int, str]:
-    """The tables' cards as their event's screens receive them, rendered once, by event."""
+def cards_html(tables, pause=no_pause) -> dict[int, str]:
+    """The tables' cards as their event's screens receive them, rendered once, by event;
+    `pause` between two steps (a batch at the day's busiest holds tens of cards)."""
     by_event = defaultdict(list)
     for table in tables:
         by_event[table.event_id].append(table)
     html = defaultdict(str)
     with rendering_for_room():
         for event_id, some in by_event.items():
-            for card in table_cards(some, some[0].event.phase):
+            for card in table_cards(some, some[0].event.phase, pause):
                 html[event_id] += render_template("plenary/_table.html", oob=True, card=card)
+                pause()
     return html
 
 
@@ -687,15 +690,21 @@ def wall_extras_html(event: Event, table_ids: set[int]) -> str:
     return html
 
 
+# One batch at a time: a batch takes turns while it reads and renders its cards (tens at
+# the day's busiest), and the next one, reading later, must not reach the screens first.
+_pushing_cards = gevent.lock.Semaphore()
+
+
 def _push_cards(table_ids: set[int]) -> None:
     """Render the tables' cards once, and push them to each event's screens together."""
-    tables = db.session.scalars(select(Table).where(Table.id.in_(table_ids)).options(
-        joinedload(Table.event).joinedload(Event.themes))).unique().all()
-    events = {t.event_id: t.event for t in tables}
-    for event_id, cards in cards_html(tables).items():
-        html = cards + wall_extras_html(events[event_id], table_ids)
-        socketio.emit("push", {"html": html}, to=event_room(event_id))
-        _overview_changed(events[event_id])
+    with _pushing_cards:
+        tables = db.session.scalars(select(Table).where(Table.id.in_(table_ids)).options(
+            joinedload(Table.event).joinedload(Event.themes))).unique().all()
+        events = {t.event_id: t.event for t in tables}
+        for event_id, cards in cards_html(tables, Slices()).items():
+            html = cards + wall_extras_html(events[event_id], table_ids)
+            socketio.emit("push", {"html": html}, to=event_room(event_id))
+            _overview_changed(events[event_id])
 
 
 # ---- The room by theme, on a large day's wall -------------------------------------------

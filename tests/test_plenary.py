@@ -299,6 +299,46 @@ def test_the_room_by_theme_lets_the_process_serve_others_while_it_is_made(app, m
     assert 'id="wall-overview"' in whole
 
 
+def test_a_batch_of_cards_takes_turns_and_the_next_batch_waits_for_it(app, monkeypatch):
+    """At the day's busiest a batch holds tens of cards: it lets the process serve others
+    between two, and the batch after it, which reads the tables later, does not reach the
+    screens before it (the older cards would then stay on the wall)."""
+    event = make_event(30)
+    fill_day(event, "drafting")
+    screen = plenary_socket(app, event)
+    screen.get_received()
+    ids = {table.id for table in event.tables}
+    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
+    with app.test_request_context(), another_greenlet() as turns:
+        realtime._push_cards(ids)
+    assert turns == []
+    [whole] = [p["html"] for p in pushes(screen)]
+    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)
+    with app.test_request_context(), another_greenlet() as turns:
+        realtime._push_cards(ids)
+    assert len(turns) >= len(event.tables)
+    assert [p["html"] for p in pushes(screen)] == [whole]
+
+    steps, real = [], realtime.cards_html
+
+    def cards_html(tables, pause):
+        steps.append("reads")
+        html = real(tables, pause)
+        steps.append("renders")
+        return html
+
+    monkeypatch.setattr(realtime, "cards_html", cards_html)
+
+    def batch(table_ids):
+        with app.test_request_context():
+            realtime._push_cards(table_ids)
+
+    both = [gevent.spawn(batch, ids), gevent.spawn(batch, {event.tables[0].id})]
+    gevent.joinall(both, raise_error=True)
+    assert steps == ["reads", "renders", "reads", "renders"]
+    assert len(pushes(screen)) == 2
+
+
 def test_a_screen_asking_while_the_wall_is_made_waits_for_that_render(app, client, monkeypatch):
     """While the first screen's render takes its turns, the other screens refetching at the
     same tick wait for it rather than each making the wall again."""
