@@ -7,7 +7,6 @@ prefers."""
 import time
 from collections import OrderedDict
 
-import gevent.lock
 from flask import Blueprint, current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from .extensions import db
 from .models import Event
 from .realtime import rendering_for_room
 from .screens.wall import wall_context, wall_mark
-from .slices import Slices
+from .slices import OneAtATime, Slices
 
 bp = Blueprint("plenary", __name__, url_prefix="/pleniere")
 
@@ -49,8 +48,8 @@ def show(token):
 _rendered: OrderedDict = OrderedDict()
 RENDER_KEPT_SECONDS = 1.0
 # One render at a time: a screen asking while the wall is being rendered waits for that
-# render, rather than making its own. A gevent lock: waiting lets the loop run.
-_rendering = gevent.lock.Semaphore()
+# render, rather than making its own.
+_rendering = OneAtATime()
 
 
 @bp.get("/<token>/mur")

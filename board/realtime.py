@@ -22,7 +22,6 @@ import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 
-import gevent.lock
 from flask import current_app, g, render_template, request, session
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -58,7 +57,7 @@ from .screens.wall import (
     wall_mark,
     wall_overview,
 )
-from .slices import Slices, no_pause
+from .slices import OneAtATime, Slices, no_pause
 
 _ROOM = re.compile(r"^(table|event|console)-(\d+)$")
 _server_id = None
@@ -692,7 +691,7 @@ def wall_extras_html(event: Event, table_ids: set[int]) -> str:
 
 # One batch at a time: a batch takes turns while it reads and renders its cards (tens at
 # the day's busiest), and the next one, reading later, must not reach the screens first.
-_pushing_cards = gevent.lock.Semaphore()
+_pushing_cards = OneAtATime()
 
 
 def _push_cards(table_ids: set[int]) -> None:

@@ -7,6 +7,7 @@ template): once SLICE_SECONDS have gone since the last turn, the other greenlets
 theirs before it goes on. What the page makes is the same; it only takes turns.
 """
 
+import threading
 import time
 from itertools import islice
 
@@ -42,3 +43,20 @@ class Slices:
 
 def no_pause() -> None:
     """For work that takes no turns (a push's few cards, an export)."""
+
+
+class OneAtATime:
+    """A lock for work that takes turns: while one holds it, the others wait, and waiting
+    lets the loop run. In the server gevent has made `threading.Lock` its own, so a waiter
+    just yields; unpatched (the tests), the same holds for threads and greenlets alike by
+    looking again every millisecond."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        while not self._lock.acquire(blocking=False):
+            socketio.sleep(0.001)
+
+    def __exit__(self, *_exc):
+        self._lock.release()
