@@ -6,7 +6,7 @@ import pytest
 from board import db, socketio
 from board.models import Axis, Event, Participant, Table
 
-from .conftest import csrf_token
+from .conftest import another_greenlet, csrf_token
 
 
 def test_password_is_stored_hashed(organizer):
@@ -232,6 +232,21 @@ def test_an_unknown_username_costs_a_password_check_like_a_wrong_password(app, c
     # The stand-in hash is made the way new passwords are.
     fresh = models.generate_password_hash("x").split(":")[0]
     assert checked[1] == fresh
+
+
+@pytest.mark.parametrize("username, password, status", [
+    ("orga", "un mot de passe", 302), ("orga", "pas le bon", 422), ("personne", "x", 422)])
+def test_the_sign_in_lets_the_process_serve_others_during_the_password_check(
+        client, organizer, username, password, status):
+    """A real hash check is slow on purpose (80 ms): it runs in a thread, and the process's
+    other requests, pushes and pings go on meanwhile; the answer is the same."""
+    token = csrf_token(client, "/organisation/connexion")
+    with another_greenlet() as turns:
+        response = client.post("/organisation/connexion", data={
+            "username": username, "password": password, "csrf_token": token})
+    assert response.status_code == status
+    assert turns
+    assert (client.get("/organisation/").status_code == 200) == (status == 302)
 
 
 def test_table_ids_cannot_be_guessed_into_codes(app, event):
@@ -490,3 +505,4 @@ def test_a_recoloured_theme_and_a_renamed_table_reach_every_open_page_at_once(
         realtime.housekeeping(60)
     [tick] = pushes(awa, "tick")
     assert tick["event_seq"] == push["event_seq"]  # nothing missed: no refetch
+
