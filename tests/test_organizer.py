@@ -3,10 +3,12 @@ import re
 
 import pytest
 
-from board import db, socketio
+from bench.wall import fill_day, make_event
+from board import db, slices, socketio
 from board.models import Axis, Event, Participant, Table
 
 from .conftest import another_greenlet, csrf_token
+from .test_consolidation import unsigned
 
 
 def test_password_is_stored_hashed(organizer):
@@ -506,3 +508,21 @@ def test_a_recoloured_theme_and_a_renamed_table_reach_every_open_page_at_once(
     [tick] = pushes(awa, "tick")
     assert tick["event_seq"] == push["event_seq"]  # nothing missed: no refetch
 
+
+def test_the_events_console_lets_the_process_serve_others_while_it_is_made(console,
+                                                                            monkeypatch):
+    """At 200 tables the rows of codes are tens of milliseconds of Python: made in slices,
+    the process's other requests, pushes and pings go on between them, for the same page."""
+    event = make_event(30)
+    fill_day(event, "drafting")
+    path = f"/organisation/evenements/{event.id}"
+    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
+    with another_greenlet() as turns:
+        whole = console.get(path).get_data(as_text=True)
+    assert turns == []
+    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)  # a turn at every step
+    with another_greenlet() as turns:
+        sliced = console.get(path).get_data(as_text=True)
+    assert len(turns) >= 5
+    assert unsigned(sliced) == unsigned(whole)
+    assert sliced.count('class="regenerate"') == 30
