@@ -40,6 +40,7 @@ from .screens.day import (
     queue_context,
     selection_context,
 )
+from .slices import Slices
 from .web import wants_fragment
 
 bp = Blueprint("day", __name__, url_prefix="/organisation/evenements/<int:event_id>")
@@ -69,10 +70,14 @@ def _refused(event, errors):
 @bp.get("/regie")
 @organizer_required
 def console(event_id):
-    """The organizer's console for the day: phase, countdown, pitches, progress (phone-ready)."""
+    """The organizer's console for the day: phase, countdown, pitches, progress (phone-ready).
+    Made in slices (see board/slices.py), like the other pages that read every table."""
     event = db.get_or_404(Event, event_id)
-    return render_template("day/console.html", error=None, **console_context(event),
-                           progress=progress_context(event, request.args.get("page", 1, int)))
+    slices = Slices()
+    context = console_context(event)
+    slices()
+    progress = progress_context(event, request.args.get("page", 1, int), slices)
+    return slices.render("day/console.html", error=None, **context, progress=progress)
 
 
 @bp.get("/regie/avancement")
@@ -265,18 +270,22 @@ def _proposal(event, proposal_id) -> Proposal:
 @bp.get("/selection")
 @organizer_required
 def selection(event_id):
-    """Every proposal with its verdict and comment; closing and reopening the selection."""
+    """Every proposal with its verdict and comment; closing and reopening the selection.
+    Made in slices (see board/slices.py): it reads every table's card."""
     event = db.get_or_404(Event, event_id)
-    return render_template("day/selection.html",
-                           **selection_context(event, request.args.get("page", 1, int)))
+    slices = Slices()
+    return slices.render("day/selection.html", **selection_context(
+        event, request.args.get("page", 1, int), pause=slices))
 
 
 @bp.post("/selection/<int:proposal_id>")
 @organizer_required
 @write_limit
 def decide(event_id, proposal_id):
-    """Record the verdict on one proposal (prototype, to study, not retained)."""
+    """Record the verdict on one proposal (prototype, to study, not retained). The pushes
+    and the selection read anew take turns (see board/slices.py): every card is read."""
     event = db.get_or_404(Event, event_id)
+    slices = Slices()
     proposal = _proposal(event, proposal_id)
     form = request.form.to_dict()
     try:
@@ -287,8 +296,9 @@ def decide(event_id, proposal_id):
         if wants_fragment():
             return render_template("day/_decision.html", proposal=proposal, **context), 422
         return render_template("day/selection.html", **context), 422
-    realtime.day_changed(event, proposal.table)
-    context = selection_context(event, showing=proposal.id)
+    slices()
+    realtime.day_changed(event, proposal.table, pause=slices)
+    context = selection_context(event, showing=proposal.id, pause=slices)
     if wants_fragment():
         return (render_template("day/_decision.html", proposal=proposal, **context)
                 + render_template("day/_selection_count.html", oob=True, **context))

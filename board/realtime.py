@@ -342,20 +342,23 @@ def priority_axes_changed(event, added=None, removed: int | None = None, renamed
     consolidation_stale(event.id)
 
 
-def day_changed(event: Event, *tables: Table) -> None:
+def day_changed(event: Event, *tables: Table, pause=no_pause) -> None:
     """After an event-wide change of the day: the step's header to the tablets (a tablet
     that sees a new step refetches its own board, where voting opens or closes), banner and
     stage to the screens, and to the consoles with their controls. The cards of `tables`
     (a verdict) and of the table pitching now (its card became pitched) reach the wall at
-    once."""
+    once. `pause` is called between its renders (see board/slices.py)."""
     with rendering_for_room():
         step = render_template("tables/_step.html", event=event, oob=True)
         banner = render_template("day/_banner.html", event=event, oob=True)
+        pause()
         stage = render_template("day/_stage.html", event=event, oob=True)
         controls = render_template("day/_controls.html", oob=True, **console_context(event))
+        pause()
         mark = render_template("day/_console_mark.html", event=event, oob=True)
     event_changed(event, tablets_html=step, wall_html=banner + stage,
                   console_html=banner + stage + controls + mark)
+    pause()
     pitching = day_state(event)["pitch"]
     for table in {*tables, *([pitching.table] if pitching is not None else [])}:
         _card_changed(table)

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from board import db, services, socketio
+from bench.wall import fill_day, make_event
+from board import db, services, slices, socketio
 from board.models import (
     Countdown,
     Decision,
@@ -18,7 +19,8 @@ from board.models import (
 )
 from board.screens.wall import table_card
 
-from .conftest import pushes
+from .conftest import another_greenlet, pushes
+from .test_consolidation import unsigned
 
 
 def url(event, path=""):
@@ -711,3 +713,50 @@ def test_the_regie_pages_the_tables_progress(app, console):
     assert "Table 30<" in page and "Table 31<" not in page
     second = console.get(url(event, "/regie/avancement?page=2")).get_data(as_text=True)
     assert "Table 31<" in second and "Table 61<" not in second
+
+
+@pytest.mark.parametrize("path", ["/regie", "/selection"])
+def test_the_regie_and_the_selection_let_the_process_serve_others_while_they_are_made(
+        console, monkeypatch, path):
+    """At 200 tables these pages are tens of milliseconds of Python: made in slices, the
+    other requests, pushes and pings of the process go on between them, and they come out
+    the same."""
+    event = make_event(30)
+    fill_day(event, "selection")
+    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
+    with another_greenlet() as turns:
+        whole = console.get(url(event, path)).get_data(as_text=True)
+    assert turns == []
+    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)  # a turn at every step
+    with another_greenlet() as turns:
+        sliced = console.get(url(event, path)).get_data(as_text=True)
+    assert len(turns) >= 10
+    assert unsigned(sliced) == unsigned(whole)
+
+
+def test_a_verdict_lets_the_process_serve_others_while_it_and_its_pushes_are_made(
+        app, console, clock, monkeypatch):
+    """A verdict reads every card again and pushes the day to every room: in turns, for
+    the same answer and the same pushes."""
+    event = make_event(30)
+    fill_day(event, "selection")
+    remote = console_socket(app, console, event)
+    path = url(event, f"/selection/{services.proposal_for(event.tables[7]).id}")
+
+    def verdict():
+        remote.get_received()
+        answer = post(console, path, {"verdict": "to_study", "comment": "Avec la CAF"})
+        assert answer.status_code == 200
+        sent = [re.sub(r'data-wall="\d+"', "", p["html"]) for p in pushes(remote)]
+        post(console, path, {"verdict": ""})  # undone, to be made again
+        return answer.get_data(as_text=True), sent
+
+    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
+    with another_greenlet() as turns:
+        whole = verdict()
+    assert turns == []
+    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)
+    with another_greenlet() as turns:
+        sliced = verdict()
+    assert len(turns) >= 5
+    assert sliced == whole and 'id="selection-count"' in whole[0] and whole[1]

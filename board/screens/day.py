@@ -30,6 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..services import day as day_services
+from ..slices import no_pause
 from .wall import table_cards
 
 PHASE_LABELS = {
@@ -245,9 +246,9 @@ def phase_change(event: Event, phase: str) -> dict:
             else default_instruction(phase, pitch_seconds(event)), "effects": effects}
 
 
-def progress_context(event: Event, page: int = 1) -> dict:
+def progress_context(event: Event, page: int = 1, pause=no_pause) -> dict:
     """The tables' progress for the régie: totals for the whole event, and one page of
-    tables, one line each."""
+    tables, one line each; `pause` is called between its queries (see board/slices.py)."""
     count = len(event.tables)
     pages = max(1, -(-count // PROGRESS_PAGE))
     page = min(max(page, 1), pages)
@@ -257,13 +258,17 @@ def progress_context(event: Event, page: int = 1) -> dict:
                                 .where(Connection.table_id.in_(tables)))
     ready = db.session.scalar(select(func.count()).select_from(Proposal).where(
         Proposal.table_id.in_(tables), Proposal.status != "draft"))
-    return {"event": event, "rows": table_cards(shown), "page": page, "pages": pages,
+    pause()
+    return {"event": event, "rows": table_cards(shown, pause=pause), "page": page,
+            "pages": pages,
             "totals": {"tables": count, "present": present, "ready": ready}}
 
 
-def selection_context(event: Event, page: int = 1, showing: int | None = None) -> dict:
+def selection_context(event: Event, page: int = 1, showing: int | None = None,
+                      pause=no_pause) -> dict:
     """The selection: one page of the cards to judge (`showing`: the page that holds that
-    card), the empty ones apart, the decisions, the log.
+    card), the empty ones apart, the decisions, the log; `pause` is called between its
+    steps (see board/slices.py).
 
     Each card is shown in full: at 210 tables all of them made a 485 KB page that took
     the process a tenth of a second to render. The jury reads them a page at a time; the
@@ -271,15 +276,18 @@ def selection_context(event: Event, page: int = 1, showing: int | None = None) -
     log = db.session.scalars(select(SelectionLog).where(SelectionLog.event_id == event.id)
                              .order_by(SelectionLog.id)).all()
     proposals = proposals_of(event)
+    pause()
     # A card nobody wrote anything in is no candidate: it is listed apart, never judged.
     empty = [p for p in proposals if len(empty_card_fields(p)) == len(CARD_FIELDS)]
     to_judge = [p for p in proposals if p not in empty]
+    pause()
     pages = [to_judge[i:i + SELECTION_PAGE] for i in range(0, len(to_judge), SELECTION_PAGE)]
     if showing is not None:
         page = next((n for n, cards in enumerate(pages, 1)
                      if any(p.id == showing for p in cards)), page)
     page = min(max(page, 1), max(len(pages), 1))
     decisions = decisions_of(event)
+    pause()
     return {"event": event, "proposals": pages[page - 1] if pages else [],
             "to_judge": len(to_judge), "decided": sum(1 for p in to_judge if p.id in decisions),
             "page": page, "pages": [(cards[0].table, cards[-1].table) for cards in pages],
