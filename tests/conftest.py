@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
-from board import create_app, db, services, socketio
+from board import create_app, db, services, slices, socketio
 from board.models import Event, Note, Organizer
 
 POSTGRES_URL = os.environ.get("TABLEE_TEST_POSTGRES_URL")
@@ -255,6 +255,23 @@ def another_greenlet():
         yield turns
     finally:
         other.kill()
+
+
+def made_in_turns(monkeypatch, make):
+    """What `make()` gives when long work holds the loop to its end, then when it takes a
+    turn at every step (see board/slices.py); and the turns another greenlet got in each."""
+    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
+    with another_greenlet() as held:
+        whole = make()
+    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)
+    with another_greenlet() as turns:
+        sliced = make()
+    return whole, sliced, held, turns
+
+
+def unsigned(page):
+    """A page without its CSRF tokens: each is signed with the second it was made in."""
+    return re.sub(r'"(csrf_token" value=|X-CSRFToken": )"[^"]+"', "", page)
 
 
 class Clock:

@@ -3,10 +3,10 @@ import re
 
 import pytest
 
-from board import db, slices
+from board import db
 from board.models import Axis, Note, Vote
 
-from .conftest import another_greenlet, pushes
+from .conftest import made_in_turns, pushes, unsigned
 
 
 def text(response):
@@ -118,15 +118,9 @@ def test_a_board_full_of_axes_lets_the_process_serve_others_while_it_is_made(
     for i in range(8):
         axis = make_axis(awa, f"Axe {i}")
         move(awa, notes[i], axis)
-    unsigned = lambda page: re.sub(r'name="csrf_token" value="[^"]+"', "", page)  # noqa: E731
-    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
-    with another_greenlet() as turns:
-        whole = awa.get("/table/tableau", htmx=True).get_data(as_text=True)
-    assert turns == []
-    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)  # a turn at every step
-    with another_greenlet() as turns:
-        sliced = awa.get("/table/tableau", htmx=True).get_data(as_text=True)
-    assert len(turns) >= 8
+    whole, sliced, held, turns = made_in_turns(
+        monkeypatch, lambda: awa.get("/table/tableau", htmx=True).get_data(as_text=True))
+    assert held == [] and len(turns) >= 8
     assert unsigned(sliced) == unsigned(whole) and whole.count('class="axis ') == 8
 
 

@@ -1,12 +1,11 @@
 import html
-import re
 
 import pytest
 
-from board import db, realtime, services, slices, socketio
+from board import db, realtime, services, socketio
 from board.models import PriorityAxis, PrioritySource, live_notes
 
-from .conftest import another_greenlet, pushes
+from .conftest import made_in_turns, pushes, unsigned
 
 
 def base(event):
@@ -391,11 +390,6 @@ def test_a_gathering_leaves_the_hints_as_computed_and_drops_its_axes_from_them(
     assert len(computed) > first
 
 
-def unsigned(page):
-    """A page without its CSRF tokens: each is signed with the second it was made in."""
-    return re.sub(r'"(csrf_token" value=|X-CSRFToken": )"[^"]+"', "", page)
-
-
 @pytest.mark.parametrize("path", ["/consolidation", "/consolidation/direct"])
 def test_the_page_lets_the_process_serve_others_while_it_is_made(
         app, event, console, monkeypatch, path):
@@ -406,13 +400,8 @@ def test_the_page_lets_the_process_serve_others_while_it_is_made(
                                                    "theme_id": event.themes[i % 2].id})
     path = f"{base(event)}{path}?theme={event.themes[0].id}"
     console.get(path)  # the hints, computed once (they take turns of their own)
-    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
-    with another_greenlet() as turns:
-        whole = console.get(path).get_data(as_text=True)
-    assert turns == []
-    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)  # a turn at every step
-    with another_greenlet() as turns:
-        sliced = console.get(path).get_data(as_text=True)
-    assert len(turns) >= 10
+    whole, sliced, held, turns = made_in_turns(
+        monkeypatch, lambda: console.get(path).get_data(as_text=True))
+    assert held == [] and len(turns) >= 10
     assert unsigned(sliced) == unsigned(whole)
     assert sliced.count('class="console-axis"') == 20 + 20

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from bench.wall import fill_day, make_event
-from board import db, services, slices, socketio
+from board import db, services, socketio
 from board.models import (
     Countdown,
     Decision,
@@ -19,8 +19,7 @@ from board.models import (
 )
 from board.screens.wall import table_card
 
-from .conftest import another_greenlet, pushes
-from .test_consolidation import unsigned
+from .conftest import made_in_turns, pushes, unsigned
 
 
 def url(event, path=""):
@@ -723,14 +722,9 @@ def test_the_regie_and_the_selection_let_the_process_serve_others_while_they_are
     the same."""
     event = make_event(30)
     fill_day(event, "selection")
-    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
-    with another_greenlet() as turns:
-        whole = console.get(url(event, path)).get_data(as_text=True)
-    assert turns == []
-    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)  # a turn at every step
-    with another_greenlet() as turns:
-        sliced = console.get(url(event, path)).get_data(as_text=True)
-    assert len(turns) >= 10
+    whole, sliced, held, turns = made_in_turns(
+        monkeypatch, lambda: console.get(url(event, path)).get_data(as_text=True))
+    assert held == [] and len(turns) >= 10
     assert unsigned(sliced) == unsigned(whole)
 
 
@@ -751,12 +745,6 @@ def test_a_verdict_lets_the_process_serve_others_while_it_and_its_pushes_are_mad
         post(console, path, {"verdict": ""})  # undone, to be made again
         return answer.get_data(as_text=True), sent
 
-    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
-    with another_greenlet() as turns:
-        whole = verdict()
-    assert turns == []
-    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)
-    with another_greenlet() as turns:
-        sliced = verdict()
-    assert len(turns) >= 5
+    whole, sliced, held, turns = made_in_turns(monkeypatch, verdict)
+    assert held == [] and len(turns) >= 5
     assert sliced == whole and 'id="selection-count"' in whole[0] and whole[1]

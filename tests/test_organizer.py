@@ -4,11 +4,10 @@ import re
 import pytest
 
 from bench.wall import fill_day, make_event
-from board import db, slices, socketio
+from board import db, socketio
 from board.models import Axis, Event, Participant, Table
 
-from .conftest import another_greenlet, csrf_token
-from .test_consolidation import unsigned
+from .conftest import another_greenlet, csrf_token, made_in_turns, unsigned
 
 
 def test_password_is_stored_hashed(organizer):
@@ -516,13 +515,8 @@ def test_the_events_console_lets_the_process_serve_others_while_it_is_made(conso
     event = make_event(30)
     fill_day(event, "drafting")
     path = f"/organisation/evenements/{event.id}"
-    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
-    with another_greenlet() as turns:
-        whole = console.get(path).get_data(as_text=True)
-    assert turns == []
-    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)  # a turn at every step
-    with another_greenlet() as turns:
-        sliced = console.get(path).get_data(as_text=True)
-    assert len(turns) >= 5
+    whole, sliced, held, turns = made_in_turns(
+        monkeypatch, lambda: console.get(path).get_data(as_text=True))
+    assert held == [] and len(turns) >= 5
     assert unsigned(sliced) == unsigned(whole)
     assert sliced.count('class="regenerate"') == 30

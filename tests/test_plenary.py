@@ -9,7 +9,7 @@ from board import db, realtime, slices
 from board.realtime import cards_html
 from board.screens.wall import wall_overview
 
-from .conftest import another_greenlet, pushes
+from .conftest import made_in_turns, pushes
 from .test_day import card, plenary_socket, post, url, wall
 
 
@@ -266,15 +266,13 @@ def test_the_wall_lets_the_process_serve_others_while_it_is_made(app, client, mo
     fill_day(event, "axes")
     path = path.format(token=event.plenary_token)
     monkeypatch.setattr(plenary, "_rendered", type(plenary._rendered)())
-    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
-    with another_greenlet() as turns:
-        whole = client.get(path).get_data(as_text=True)
-    assert turns == []
-    plenary._rendered.clear()
-    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)  # a turn at every step
-    with another_greenlet() as turns:
-        sliced = client.get(path).get_data(as_text=True)
-    assert len(turns) >= len(event.tables)  # one at each table's card, at least
+
+    def made():
+        plenary._rendered.clear()  # made, not the render kept from the first time
+        return client.get(path).get_data(as_text=True)
+
+    whole, sliced, held, turns = made_in_turns(monkeypatch, made)
+    assert held == [] and len(turns) >= len(event.tables)  # one at each table's card
     assert sliced == whole
 
 
@@ -286,17 +284,15 @@ def test_the_room_by_theme_lets_the_process_serve_others_while_it_is_made(app, m
     fill_day(event, "axes")
     screen = plenary_socket(app, event)
     screen.get_received()
-    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
-    with app.test_request_context(), another_greenlet() as turns:
-        realtime._push_overview(event.id)
-    assert turns == []
-    [whole] = [p["html"] for p in pushes(screen)]
-    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)
-    with app.test_request_context(), another_greenlet() as turns:
-        realtime._push_overview(event.id)
-    assert len(turns) >= len(event.tables)
-    assert [p["html"] for p in pushes(screen)] == [whole]
-    assert 'id="wall-overview"' in whole
+
+    def pushed():
+        with app.test_request_context():
+            realtime._push_overview(event.id)
+        return [p["html"] for p in pushes(screen)]
+
+    whole, sliced, held, turns = made_in_turns(monkeypatch, pushed)
+    assert held == [] and len(turns) >= len(event.tables)
+    assert sliced == whole and len(whole) == 1 and 'id="wall-overview"' in whole[0]
 
 
 def test_a_batch_of_cards_takes_turns_and_the_next_batch_waits_for_it(app, monkeypatch):
@@ -308,16 +304,15 @@ def test_a_batch_of_cards_takes_turns_and_the_next_batch_waits_for_it(app, monke
     screen = plenary_socket(app, event)
     screen.get_received()
     ids = {table.id for table in event.tables}
-    monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
-    with app.test_request_context(), another_greenlet() as turns:
-        realtime._push_cards(ids)
-    assert turns == []
-    [whole] = [p["html"] for p in pushes(screen)]
-    monkeypatch.setattr(slices, "SLICE_SECONDS", 0)
-    with app.test_request_context(), another_greenlet() as turns:
-        realtime._push_cards(ids)
-    assert len(turns) >= len(event.tables)
-    assert [p["html"] for p in pushes(screen)] == [whole]
+
+    def pushed():
+        with app.test_request_context():
+            realtime._push_cards(ids)
+        return [p["html"] for p in pushes(screen)]
+
+    whole, sliced, held, turns = made_in_turns(monkeypatch, pushed)
+    assert held == [] and len(turns) >= len(event.tables)
+    assert sliced == whole and len(whole) == 1
 
     steps, real = [], realtime.cards_html
 
