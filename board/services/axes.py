@@ -34,12 +34,15 @@ def _renumber(items) -> None:
         item.position = position
 
 
-def _insert(items: list, item, index: int | None) -> list:
-    items = [i for i in items if i.id != item.id]
-    index = len(items) if index is None else max(0, min(index, len(items)))
-    items.insert(index, item)
-    _renumber(items)
+def _inserted(items: list, item, index: int | None) -> list:
+    """`items` with `item` at `index` (the end if none or past it), wherever it was."""
+    items = [i for i in items if i != item]
+    items.insert(len(items) if index is None else max(0, min(index, len(items))), item)
     return items
+
+
+def _insert(items: list, item, index: int | None) -> None:
+    _renumber(_inserted(items, item, index))
 
 
 def _axis_of(table: Table, axis_id: int | None) -> Axis | None:
@@ -100,10 +103,8 @@ def move_note(note: Note, data: dict) -> Note:
         if axis is None:
             _place(None, [note.id])
         else:
-            ids = [i for i in db.session.scalars(_note_ids(axis.id)) if i != note.id]
-            index = data.get("index")
-            ids.insert(len(ids) if index is None else max(0, min(index, len(ids))), note.id)
-            _place(axis.id, ids)
+            ids = db.session.scalars(_note_ids(axis.id)).all()
+            _place(axis.id, _inserted(ids, note.id, data.get("index")))
         if left is not None and left != note.axis_id:
             _place(left, db.session.scalars(_note_ids(left)).all())  # the axis it left closes the gap
     return note
