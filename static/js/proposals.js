@@ -53,16 +53,24 @@
   });
 
   // Once no save of it is in flight, replace the field with the server's, in one go.
+  // A fetch that fails (a busy or restarting server, the Wi-Fi) is tried again: the
+  // conflict must not stay on screen after the person chose.
   function takeTheirs(form) {
     if (form.hasAttribute("data-sending")) return;  // afterRequest calls again
+    function again() {
+      if (form.hasAttribute("data-taking") && document.contains(form)) {
+        setTimeout(function () { takeTheirs(form); }, 1000);
+      }
+    }
     fetch(form.dataset.resync, {headers: {"HX-Request": "true"}, credentials: "same-origin"})
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
-        if (html === null || form.hasAttribute("data-sending")) return;
+        if (form.hasAttribute("data-sending")) return;
+        if (html === null) { again(); return; }
         form.removeAttribute("data-taking");
         form.removeAttribute("data-editing");
         htmx.swap(document.body, html, {swapStyle: "none"});
-      });
+      }, again);
   }
 
   document.body.addEventListener("htmx:beforeRequest", function (e) {

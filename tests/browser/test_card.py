@@ -205,6 +205,28 @@ def test_taking_the_other_version_ends_the_conflict(open_page, live, live_event)
     expect(bob.locator("#feedback-title .conflict")).to_have_count(0)
 
 
+def test_taking_the_other_version_survives_a_failed_fetch(open_page, live, live_event):
+    """The field as it stands cannot be fetched at first (the Wi-Fi, a busy server): it is
+    asked again, and the conflict still ends with their version."""
+    table = live_event.tables[0]
+    awa, bob = both_type_in(open_page, live, table, "Titre", "title", "Un bus de nuit",
+                            "Navette")
+    failed = []
+
+    def fail_once(route):
+        if route.request.method == "GET" and not failed:
+            failed.append(route.request.url)
+            route.abort("connectionrefused")  # as from a restarting server
+        else:
+            route.continue_()
+
+    bob.route("**/fiche/title", fail_once)
+    bob.get_by_role("link", name="Prendre sa version").click()
+    expect(bob.get_by_label("Titre")).to_have_value("Un bus de nuit", timeout=5000)
+    expect(bob.locator("#feedback-title .conflict")).to_have_count(0)
+    assert len(failed) == 1
+
+
 def test_the_cards_list_of_notes_follows_the_board_live(open_page, live, live_event):
     from .test_live_board import open_menu, post_note
 
