@@ -23,7 +23,7 @@ import psutil
 
 from . import day, load
 from .generators import Generators
-from .servers import ROOT, Bare, Sampler, Tablee
+from .servers import ROOT, Bare, Floor, Sampler, Tablee
 
 RESULTS = ROOT / "bench" / "results"
 P95_BOUND_MS = 150
@@ -341,6 +341,10 @@ def commit() -> str:
         return "unknown"
 
 
+def _ratio(a, b):
+    return round(a / b, 2) if a and b else None
+
+
 def ramp_rates(args):
     return list(range(args.ramp_start, args.ramp_max + 1, args.ramp_step))
 
@@ -373,6 +377,10 @@ async def main(args) -> dict:
                 print(f"Bare Flask-SocketIO, same shape: {args.rate} posts/s", flush=True)
                 report["bare"] = await load_target(Bare(workdir), args, load.BARE_KINDS,
                                                    [args.rate], args.duration)
+            if "floor" not in args.skip:
+                print(f"The stack's floor, same shape: {args.rate} posts/s", flush=True)
+                report["floor"] = await load_target(Floor(workdir), args, load.BARE_KINDS,
+                                                    [args.rate], args.duration)
         elif args.mode == "ramp":
             rates = ramp_rates(args)
             print(f"Ramp, {args.duration} s per step, rates {rates}", flush=True)
@@ -383,12 +391,18 @@ async def main(args) -> dict:
             if "bare" not in args.skip:
                 report["bare"] = await load_target(Bare(workdir), args, load.BARE_KINDS, rates,
                                                    args.duration)
-            tablee, bare = last_held(report.get("tablee", [])), last_held(report.get("bare", []))
-            report["sustainable"] = {"tablee": tablee, "bare": bare,
-                                     "ratio": round(tablee / bare, 2) if tablee and bare
-                                     else None}
-            print(f"  last rate held: Tablée {tablee}/s, bare {bare}/s, ratio "
-                  f"{report['sustainable']['ratio']}", flush=True)
+            if "floor" not in args.skip:
+                report["floor"] = await load_target(Floor(workdir), args, load.BARE_KINDS,
+                                                    rates, args.duration)
+            held = {name: last_held(report.get(name, [])) for name in ("tablee", "floor", "bare")}
+            report["sustainable"] = {
+                **held, "ratio": _ratio(held["tablee"], held["bare"]),
+                "floor_ratio": _ratio(held["floor"], held["bare"]),
+                "tablee_to_floor": _ratio(held["tablee"], held["floor"])}
+            print(f"  last rate held: Tablée {held['tablee']}/s, the stack's floor "
+                  f"{held['floor']}/s, bare {held['bare']}/s; ratio to the bare server: Tablée "
+                  f"{report['sustainable']['ratio']}, the floor "
+                  f"{report['sustainable']['floor_ratio']}", flush=True)
         elif args.mode == "day":
             processes = args.processes if args.cluster else 1
             where = (f"{processes} processes, PostgreSQL + Redis" if args.cluster
@@ -472,7 +486,7 @@ def parse(argv=None):
     parser.add_argument("--kinds", help="the kinds of action to take, comma-separated "
                         "(default: all of them, in their proportions)")
     parser.add_argument("--skip", default="", help="comma-separated parts of the default "
-                        "mode to leave out: page, bare; of the ramp: tablee, bare")
+                        "mode to leave out: page, bare, floor; of the ramp: tablee, bare, floor")
     parser.add_argument("--profile", metavar="FILE",
                         help="record the (first) Tablée process with py-spy into FILE "
                              "(.svg flame graph, .json speedscope, .txt collapsed stacks)")

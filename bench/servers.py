@@ -266,6 +266,24 @@ class Bare(Target):
         return {}
 
 
+class Floor(Bare):
+    """The stack's floor (bench/floor.py): the bare server's routes with the least a board
+    must do per post, on its own SQLite database."""
+
+    name = "floor"
+
+    def command(self):
+        return [sys.executable, "-m", "bench.floor"]
+
+    def env(self, port):
+        return {**super().env(port), "BENCH_TABLES": str(self.tables),
+                "BENCH_DATABASE": f"sqlite:///{self.workdir / 'floor.sqlite'}"}
+
+    def seed(self, tables):
+        self.tables = tables  # the server makes them itself as it starts
+        return super().seed(tables)
+
+
 class Sampler:
     """Resident memory (peak) and CPU seconds of the server processes over a window."""
 
