@@ -8,7 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from .conftest import csrf_token
+from .conftest import csrf_token, pushes
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
@@ -107,3 +107,22 @@ def test_english_pages_are_in_english(client, path):
     text = visible(client.get(path).get_data(as_text=True))
     for french in ("Rejoindre", "Votre prénom", "Mot de passe", "Se connecter"):
         assert french not in text
+
+
+def test_a_tablet_in_english_pushes_to_its_table_in_the_events_language(
+        app, event, tablet):
+    """What is rendered once for a whole room is in French; the person's own answer and
+    their next page stay in their language, request after request."""
+    awa, bob = tablet(event.tables[0]), tablet(event.tables[0], "Bob")
+    awa.client.post("/langue/en", data={"csrf_token": awa.token, "next": "/table"})
+    bobs = bob.socket()
+    bobs.get_received()
+    for text in ("Pas assez de bus le soir", "Trop de voitures"):
+        answer = awa.post_note(text).get_data(as_text=True)
+        assert "Post" in answer and "Publier" not in answer
+        [push] = [p["html"] for p in pushes(bobs) if text in p.get("html", "")]
+        assert "Déplacer vers…" in push and "Move to…" not in push
+        page = visible(bob.get("/table").get_data(as_text=True))
+        assert "Déplacer vers…" in page and "Move to…" not in page
+        page = visible(awa.get("/table").get_data(as_text=True))
+        assert "Move to…" in page and "Déplacer vers…" not in page
