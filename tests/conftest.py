@@ -259,14 +259,26 @@ def another_greenlet():
 
 def made_in_turns(monkeypatch, make):
     """What `make()` gives when long work holds the loop to its end, then when it takes a
-    turn at every step (see board/slices.py); and the turns another greenlet got in each."""
+    turn at every step (see board/slices.py); and the turns another greenlet got in each.
+    The pages' CSRF tokens are left out: the two are made a moment apart, sometimes on
+    either side of a second, and each token is signed with its second."""
     monkeypatch.setattr(slices, "SLICE_SECONDS", float("inf"))
     with another_greenlet() as held:
         whole = make()
     monkeypatch.setattr(slices, "SLICE_SECONDS", 0)
     with another_greenlet() as turns:
         sliced = make()
-    return whole, sliced, held, turns
+    return _unsigned_all(whole), _unsigned_all(sliced), held, turns
+
+
+def _unsigned_all(made):
+    if isinstance(made, str):
+        return unsigned(made)
+    if isinstance(made, (list, tuple)):
+        return type(made)(_unsigned_all(part) for part in made)
+    if isinstance(made, dict):
+        return {key: _unsigned_all(part) for key, part in made.items()}
+    return made
 
 
 def unsigned(page):

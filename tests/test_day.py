@@ -19,7 +19,7 @@ from board.models import (
 )
 from board.screens.wall import table_card
 
-from .conftest import made_in_turns, pushes, unsigned
+from .conftest import made_in_turns, pushes
 
 
 def url(event, path=""):
@@ -725,7 +725,7 @@ def test_the_regie_and_the_selection_let_the_process_serve_others_while_they_are
     whole, sliced, held, turns = made_in_turns(
         monkeypatch, lambda: console.get(url(event, path)).get_data(as_text=True))
     assert held == [] and len(turns) >= 10
-    assert unsigned(sliced) == unsigned(whole)
+    assert sliced == whole
 
 
 def test_a_verdict_lets_the_process_serve_others_while_it_and_its_pushes_are_made(
