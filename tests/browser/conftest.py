@@ -285,3 +285,15 @@ def proxy(live):
     proxy.start()
     yield proxy
     proxy.cut()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test that fails shows the live server's last lines beside its traceback:
+    what the server answered (or raised) is half of why a page did not change."""
+    report = (yield).get_result()
+    live = item.funcargs.get("live") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and isinstance(live, LiveServer):
+        live.log.flush()
+        with open(live.log.name, errors="replace") as log:
+            report.sections.append(("live server log, last lines", "".join(log.readlines()[-60:])))
