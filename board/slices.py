@@ -47,9 +47,9 @@ def no_pause() -> None:
 
 class OneAtATime:
     """A lock for work that takes turns: while one holds it, the others wait, and waiting
-    lets the loop run. In the server gevent has made `threading.Lock` its own, so a waiter
-    just yields; unpatched (the tests), the same holds for threads and greenlets alike by
-    looking again every millisecond."""
+    lets the loop run. A waiter looks again every millisecond, sleeping between looks, so
+    the lock works alike for greenlets (the server, where gevent patches `threading`) and
+    for real threads (the tests, unpatched); a gevent lock had hung a threaded test."""
 
     def __init__(self):
         self._lock = threading.Lock()
